@@ -1,0 +1,362 @@
+"""The public Python API of chathistory: every write and every rule goes through here.
+
+The REST API, the admin and the management commands call these functions; none of them
+writes a model directly. Writes are one transaction each; appends lock only the
+conversation's row, so their cost does not depend on how long the conversation is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from chathistory.conf import app_settings
+from chathistory.exceptions import ConversationIdTaken, FieldErrors, ValidationError
+from chathistory.models import INSTRUCTION_ROLES, Conversation, Message, Role, ToolCall
+from chathistory.validation import (
+    CONVERSATION_FIELDS,
+    conversation_errors,
+    last_errors,
+    message_errors,
+    parse_uuid,
+)
+
+if TYPE_CHECKING:
+    import uuid
+
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.db.models import QuerySet
+
+logger = logging.getLogger("chathistory")
+
+_UPDATABLE_FIELDS = ("title", "metadata", "archived")
+
+
+def _reject(errors: FieldErrors | list[FieldErrors], rule: str) -> ValidationError:
+    error = ValidationError(errors)
+    # Field names only: message content never reaches the logs.
+    logger.info("rejected input (%s): fields %s", rule, ", ".join(error.fields))
+    return error
+
+
+# Conversations -----------------------------------------------------------------------------
+
+
+def get_or_create_conversation(
+    user: AbstractBaseUser,
+    conversation_id: uuid.UUID | str | None = None,
+    *,
+    title: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> tuple[Conversation, bool]:
+    """Return ``(conversation, created)``.
+
+    With no id, creates a new conversation. With an id the user owns, returns it unchanged
+    (title and metadata are not applied). With a new id, creates it under that id; callers
+    racing on one new id get the same conversation. An id owned by another user raises
+    ``ConversationIdTaken``, which says nothing about that conversation.
+    """
+    fields: dict[str, Any] = {"title": title, "metadata": {} if metadata is None else metadata}
+    if conversation_id is not None:
+        fields["id"] = conversation_id
+    errors = conversation_errors(fields, fields=CONVERSATION_FIELDS)
+    if errors:
+        raise _reject(errors, "conversation")
+    if conversation_id is None:
+        return _create_conversation(user, fields), True
+
+    fields["id"] = parse_uuid(conversation_id)
+    existing = Conversation.objects.filter(pk=fields["id"]).first()
+    if existing is None:
+        try:
+            return _create_conversation(user, fields), True
+        except IntegrityError:
+            # Another caller created this id between our read and our insert.
+            existing = Conversation.objects.get(pk=fields["id"])
+    if existing.user_id != user.pk:
+        raise ConversationIdTaken()
+    return existing, False
+
+
+def _create_conversation(user: AbstractBaseUser, fields: dict[str, Any]) -> Conversation:
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = Conversation.objects.create(
+            user=user, created_at=now, updated_at=now, **fields
+        )
+    logger.info("conversation %s created", conversation.pk)
+    return conversation
+
+
+def update_conversation(conversation: Conversation, **changes: Any) -> Conversation:
+    """Change ``title``, ``metadata`` and/or ``archived``; ``updated_at`` moves."""
+    errors = conversation_errors(changes, fields=_UPDATABLE_FIELDS)
+    if errors:
+        raise _reject(errors, "conversation")
+    changes["updated_at"] = timezone.now()
+    with transaction.atomic():
+        Conversation.objects.filter(pk=conversation.pk).update(**changes)
+    for field, value in changes.items():
+        setattr(conversation, field, value)
+    return conversation
+
+
+def set_archived(conversations: QuerySet[Conversation], archived: bool) -> int:
+    """Archive or unarchive many conversations at once (the admin's actions); returns how many."""
+    with transaction.atomic():
+        return conversations.update(archived=archived, updated_at=timezone.now())
+
+
+def delete_conversation(conversation: Conversation) -> None:
+    """Delete a conversation with all its messages."""
+    conversation_id = conversation.pk
+    with transaction.atomic():
+        conversation.delete()
+    logger.info("conversation %s deleted", conversation_id)
+
+
+def list_conversations(
+    user: AbstractBaseUser, *, archived: bool | None = None
+) -> QuerySet[Conversation]:
+    """The user's conversations, most recently active first."""
+    conversations = Conversation.objects.for_user(user)
+    if archived is not None:
+        conversations = conversations.archived(archived)
+    return conversations.most_recent_first()
+
+
+# Messages ----------------------------------------------------------------------------------
+
+
+def add_message(
+    conversation: Conversation,
+    *,
+    role: str,
+    content: str | None = None,
+    tool_calls: list[dict[str, Any]] | None = None,
+    tool_call_id: str | None = None,
+    name: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Message:
+    """Append one message and return it with its ``seq``."""
+    message = {"role": role, "content": content, "tool_calls": tool_calls,
+               "tool_call_id": tool_call_id, "name": name}
+    if metadata is not None:
+        message["metadata"] = metadata
+    try:
+        return _append(conversation, [message])[0]
+    except ValidationError as error:
+        # One message: its errors, not a batch of one.
+        raise ValidationError(error.errors[0]) from None
+
+
+def add_messages(
+    conversation: Conversation, messages: Sequence[Mapping[str, Any]]
+) -> list[Message]:
+    """Append several messages in order, all or nothing.
+
+    A tool message may answer a call made earlier in the same batch. On failure the
+    ``ValidationError`` holds a list with one error dict per message (``{}`` where fine).
+    """
+    if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
+        raise _reject({"non_field_errors": ["Expected a list of messages."]}, "batch")
+    limit = app_settings.MAX_BATCH_SIZE
+    if len(messages) > limit:
+        raise _reject(
+            {"non_field_errors": [f"A batch holds at most {limit:,} messages ({len(messages):,} given)."]},
+            "batch",
+        )
+    if not messages:
+        return []
+    return _append(conversation, messages)
+
+
+def _append(conversation: Conversation, messages: Sequence[Mapping[str, Any]]) -> list[Message]:
+    errors = [message_errors(message) for message in messages]
+    _check_tool_calls_within_batch(messages, errors)
+    if any(errors):
+        raise _reject(errors, "message")
+
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            last_seq = _reserve_seqs(conversation, len(messages), now)
+            _check_tool_answers_against_database(conversation, messages, errors)
+            if any(errors):
+                raise _reject(errors, "tool_call_id")
+            first_seq = last_seq - len(messages) + 1
+            created = Message.objects.bulk_create(
+                [
+                    Message(
+                        conversation=conversation,
+                        seq=first_seq + offset,
+                        role=message["role"],
+                        content=message.get("content"),
+                        name=message.get("name"),
+                        tool_calls=message.get("tool_calls"),
+                        tool_call_id=message.get("tool_call_id"),
+                        metadata=message.get("metadata", {}),
+                        created_at=now,
+                    )
+                    for offset, message in enumerate(messages)
+                ]
+            )
+            calls = [
+                ToolCall(conversation=conversation, call_id=call["id"], message_seq=message.seq)
+                for message in created
+                for call in message.tool_calls or ()
+            ]
+            if calls:
+                ToolCall.objects.bulk_create(calls)
+    except IntegrityError as error:
+        raise _integrity_error_to_validation(error, messages) from None
+
+    conversation.message_count = last_seq
+    conversation.updated_at = now
+    logger.info("appended %d message(s) to conversation %s", len(created), conversation.pk)
+    return created
+
+
+def _reserve_seqs(conversation: Conversation, count: int, now: Any) -> int:
+    """Take the next ``count`` seqs and return the last one.
+
+    One ``UPDATE … RETURNING``: its row lock holds other writers of this conversation until
+    we commit, so seqs stay gapless and unique without ever counting messages.
+    """
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    pk = Conversation._meta.pk.get_db_prep_value(conversation.pk, connection)
+    updated_at = Conversation._meta.get_field("updated_at").get_db_prep_value(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET message_count = message_count + %s, updated_at = %s "
+            f"WHERE id = %s RETURNING message_count",
+            [count, updated_at, pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Conversation.DoesNotExist("The conversation no longer exists.")
+    return row[0]
+
+
+def _check_tool_calls_within_batch(
+    messages: Sequence[Mapping[str, Any]], errors: list[FieldErrors]
+) -> None:
+    """A call id may be made once and answered once, also within one batch."""
+    made: set[str] = set()
+    answered: set[str] = set()
+    for message, item_errors in zip(messages, errors):
+        if item_errors or not isinstance(message, Mapping):
+            continue
+        for call in message.get("tool_calls") or ():
+            if call["id"] in made:
+                item_errors.setdefault("tool_calls", []).append(
+                    f'The tool call id "{call["id"]}" is already used earlier in this batch.'
+                )
+            made.add(call["id"])
+        answer = message.get("tool_call_id")
+        if answer is not None:
+            if answer in answered:
+                item_errors.setdefault("tool_call_id", []).append(
+                    f'The tool call "{answer}" is already answered earlier in this batch.'
+                )
+            answered.add(answer)
+
+
+def _check_tool_answers_against_database(
+    conversation: Conversation, messages: Sequence[Mapping[str, Any]], errors: list[FieldErrors]
+) -> None:
+    """Every tool message must answer a call made earlier: in the batch, or stored (one indexed query)."""
+    made_in_batch: set[str] = set()
+    wanted: dict[str, int] = {}
+    for index, message in enumerate(messages):
+        answer = message.get("tool_call_id")
+        if answer is not None and answer not in made_in_batch:
+            wanted[answer] = index
+        made_in_batch.update(call["id"] for call in message.get("tool_calls") or ())
+    if not wanted:
+        return
+    known = set(
+        ToolCall.objects.filter(conversation=conversation, call_id__in=wanted).values_list(
+            "call_id", flat=True
+        )
+    )
+    for answer, index in wanted.items():
+        if answer not in known:
+            errors[index].setdefault("tool_call_id", []).append(
+                f'No earlier assistant message in this conversation made a tool call with id "{answer}".'
+            )
+
+
+def _integrity_error_to_validation(
+    error: IntegrityError, messages: Sequence[Mapping[str, Any]]
+) -> ValidationError:
+    """The unique constraints that guard tool calls, raced or reused, as the contract's 400."""
+    text = str(error)
+    if "tool_call_id" in text or "chathistory_msg_one_answer" in text:
+        field, message = "tool_call_id", "This tool call has already been answered."
+    elif "call_id" in text or "chathistory_toolcall_conv_call" in text:
+        field, message = "tool_calls", "A tool call with this id was already made in this conversation."
+    else:
+        raise error
+    rows: list[FieldErrors] = [{} for _ in messages]
+    for index, item in enumerate(messages):
+        if (field == "tool_call_id" and item.get("tool_call_id")) or (
+            field == "tool_calls" and item.get("tool_calls")
+        ):
+            rows[index] = {field: [message]}
+    return _reject(rows, field)
+
+
+def get_chat_history(conversation: Conversation, *, last: int | None = None) -> list[Message]:
+    """The conversation's messages in order; with ``last=N``, exactly the last N (one query)."""
+    errors = last_errors(last)
+    if errors:
+        raise _reject(errors, "last")
+    messages = Message.objects.filter(conversation=conversation)
+    if last is None:
+        return list(messages.order_by("seq"))
+    return list(reversed(messages.tail(last))) if last else []
+
+
+def get_openai_messages(conversation: Conversation, *, last: int | None = None) -> list[dict[str, Any]]:
+    """The model-ready window: what ``/history/`` returns.
+
+    With ``last=N``: the last N messages, less tool results whose call fell outside the
+    window, with every earlier system and developer message kept ahead of them, in order.
+    """
+    window = get_chat_history(conversation, last=last)
+    if last is None:
+        return to_openai_messages(window)
+    earlier_instructions = Message.objects.filter(
+        conversation=conversation, role__in=INSTRUCTION_ROLES
+    ).order_by("seq")
+    if window:
+        earlier_instructions = earlier_instructions.filter(seq__lt=window[0].seq)
+    calls_in_window = {call["id"] for message in window for call in message.tool_calls or ()}
+    answerable = [
+        message
+        for message in window
+        if message.role != Role.TOOL or message.tool_call_id in calls_in_window
+    ]
+    return to_openai_messages([*earlier_instructions, *answerable])
+
+
+def to_openai_messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
+    """Messages in the OpenAI Chat Completions shape: no seq, ids or metadata."""
+    return [_to_openai(message) for message in messages]
+
+
+def _to_openai(message: Message) -> dict[str, Any]:
+    shaped: dict[str, Any] = {"role": message.role}
+    if message.role == Role.TOOL:
+        shaped["tool_call_id"] = message.tool_call_id
+    shaped["content"] = message.content
+    if message.tool_calls:
+        shaped["tool_calls"] = message.tool_calls
+    if message.name:
+        shaped["name"] = message.name
+    return shaped

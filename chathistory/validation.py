@@ -1,0 +1,252 @@
+"""The contract's input rules, in plain Python so that SQLite and PostgreSQL reject exactly the same things.
+
+Each ``*_errors`` function returns ``{field: [messages]}``, empty when the input is fine. Only
+the rules that need the database (does a ``tool_call_id`` name an earlier, unanswered call?)
+live in services.py, next to the statements that enforce them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from chathistory.conf import app_settings
+from chathistory.exceptions import FieldErrors
+from chathistory.models import Role
+
+MESSAGE_FIELDS = ("role", "content", "name", "tool_calls", "tool_call_id", "metadata")
+CONVERSATION_FIELDS = ("id", "title", "metadata", "archived")
+SERVER_FIELDS = frozenset(
+    {"seq", "message_count", "created_at", "updated_at", "user", "conversation", "conversation_id"}
+)
+MAX_TITLE_LENGTH = 200
+MAX_NAME_LENGTH = 64
+MAX_TOOL_CALL_ID_LENGTH = 255
+MAX_JSON_DEPTH = 100
+
+# PostgreSQL cannot store U+0000 in text, and a lone surrogate cannot be encoded as UTF-8 at all.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class _Errors(dict):
+    def add(self, field: str, message: str) -> None:
+        self.setdefault(field, []).append(message)
+
+
+def text_problem(value: str) -> str | None:
+    """Why a string cannot be stored as given, or None when it can."""
+    found = _UNSTORABLE.search(value)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return "must not contain the NUL character (U+0000)"
+    return f"must not contain a lone surrogate (U+{ord(found.group()):04X})"
+
+
+def json_problem(value: Any) -> str | None:
+    """Why a value would not come back from the database identical, or None when it will.
+
+    Walks iteratively, so deep nesting is an error message rather than a RecursionError.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return f"must not nest deeper than {MAX_JSON_DEPTH} levels"
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem:
+                return problem
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    return f"object keys must be strings, not {type(key).__name__}"
+                problem = text_problem(key)
+                if problem:
+                    return f"keys {problem}"
+                stack.append((child, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, float):
+            if item != item or item in (float("inf"), float("-inf")):
+                return "must not contain NaN or Infinity, which JSON cannot represent"
+        elif item is not None and not isinstance(item, (bool, int)):
+            return f"must hold only JSON values, not {type(item).__name__}"
+    return None
+
+
+def compact_json_size(value: Any) -> int:
+    """UTF-8 length of the compact JSON: the size that MAX_METADATA_BYTES limits."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def _check_string(errors: _Errors, field: str, value: Any, *, max_length: int) -> None:
+    if not isinstance(value, str):
+        errors.add(field, f"Must be a string, not {_json_type(value)}.")
+        return
+    problem = text_problem(value)
+    if problem:
+        errors.add(field, f"Text {problem}.")
+    if len(value) > max_length:
+        errors.add(field, f"Must be at most {max_length:,} characters long (it has {len(value):,}).")
+
+
+def _check_metadata(errors: _Errors, field: str, value: Any) -> None:
+    if not isinstance(value, dict):
+        errors.add(field, f"Must be a JSON object, not {_json_type(value)}.")
+        return
+    problem = json_problem(value)
+    if problem:
+        errors.add(field, f"Metadata {problem}.")
+        return
+    limit = app_settings.MAX_METADATA_BYTES
+    size = compact_json_size(value)
+    if size > limit:
+        errors.add(field, f"Must be at most {limit:,} bytes as compact JSON (it is {size:,}).")
+
+
+def _check_known_fields(errors: _Errors, data: Mapping[str, Any], known: tuple[str, ...]) -> None:
+    for field in data:
+        if field in known:
+            continue
+        if field in SERVER_FIELDS or field == "id":
+            errors.add(field, "Is assigned by the server and cannot be set.")
+        else:
+            errors.add(field, f"Unknown field. Expected one of: {', '.join(known)}.")
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    for kind, name in names.items():
+        if isinstance(value, kind):
+            return name
+    if isinstance(value, (int, float)):
+        return "a number"
+    return type(value).__name__
+
+
+def tool_calls_errors(tool_calls: Any) -> list[str]:
+    """Problems with an assistant message's ``tool_calls`` in the OpenAI shape (other keys are kept)."""
+    if not isinstance(tool_calls, list) or not tool_calls:
+        return ["Must be a non-empty list of tool calls, or null."]
+    problems = []
+    seen: set[str] = set()
+    for index, call in enumerate(tool_calls):
+        where = f"Tool call {index}"
+        if not isinstance(call, dict):
+            problems.append(f"{where} must be an object, not {_json_type(call)}.")
+            continue
+        call_id = call.get("id")
+        if not isinstance(call_id, str) or not call_id:
+            problems.append(f'{where} needs an "id" that is a non-empty string.')
+        elif len(call_id) > MAX_TOOL_CALL_ID_LENGTH:
+            problems.append(f'{where} has an "id" over {MAX_TOOL_CALL_ID_LENGTH} characters.')
+        elif call_id in seen:
+            problems.append(f'{where} repeats the id "{call_id}".')
+        else:
+            seen.add(call_id)
+        if call.get("type") != "function":
+            problems.append(f'{where} needs "type": "function".')
+        function = call.get("function")
+        if not isinstance(function, dict):
+            problems.append(f'{where} needs a "function" object with "name" and "arguments".')
+            continue
+        name = function.get("name")
+        if not isinstance(name, str) or not name:
+            problems.append(f'{where} needs a "function.name" that is a non-empty string.')
+        if not isinstance(function.get("arguments"), str):
+            problems.append(
+                f'{where} needs "function.arguments" as a string (the JSON text the model wrote).'
+            )
+    problem = json_problem(tool_calls)
+    if problem:
+        problems.append(f"Tool calls {problem}.")
+    return problems
+
+
+def message_errors(data: Mapping[str, Any]) -> FieldErrors:
+    """Every rule a message must meet on its own, before the database is asked anything."""
+    errors = _Errors()
+    if not isinstance(data, Mapping):
+        return {"non_field_errors": [f"A message must be an object, not {_json_type(data)}."]}
+    _check_known_fields(errors, data, MESSAGE_FIELDS)
+
+    role = data.get("role")
+    if role is None:
+        errors.add("role", f"This field is required: one of {', '.join(Role.values)}.")
+    elif role not in Role.values:
+        errors.add("role", f"{role!r} is not a valid role. Use one of: {', '.join(Role.values)}.")
+
+    content = data.get("content")
+    if content is not None:
+        _check_string(errors, "content", content, max_length=app_settings.MAX_CONTENT_LENGTH)
+
+    name = data.get("name")
+    if name is not None:
+        _check_string(errors, "name", name, max_length=MAX_NAME_LENGTH)
+        if name == "":
+            errors.add("name", "Must not be empty; leave it out or send null instead.")
+
+    tool_calls = data.get("tool_calls")
+    if tool_calls is not None:
+        if role in Role.values and role != Role.ASSISTANT:
+            errors.add("tool_calls", "Only assistant messages can make tool calls.")
+        else:
+            for problem in tool_calls_errors(tool_calls):
+                errors.add("tool_calls", problem)
+
+    tool_call_id = data.get("tool_call_id")
+    if role == Role.TOOL:
+        if tool_call_id is None:
+            errors.add("tool_call_id", "Required for a tool message: the id of the call it answers.")
+        else:
+            _check_string(errors, "tool_call_id", tool_call_id, max_length=MAX_TOOL_CALL_ID_LENGTH)
+    elif tool_call_id is not None and role in Role.values:
+        errors.add("tool_call_id", "Only tool messages answer a tool call.")
+
+    if content is None and role in Role.values:
+        if role != Role.ASSISTANT:
+            errors.add("content", "This field is required (an empty string is allowed).")
+        elif not tool_calls:
+            errors.add("content", "An assistant message needs content, tool_calls, or both.")
+
+    if "metadata" in data:
+        _check_metadata(errors, "metadata", data["metadata"])
+    return dict(errors)
+
+
+def conversation_errors(data: Mapping[str, Any], *, fields: tuple[str, ...]) -> FieldErrors:
+    """Rules for the conversation fields a caller may set (``fields``: those allowed here)."""
+    errors = _Errors()
+    _check_known_fields(errors, data, fields)
+    if "id" in data and data["id"] is not None:
+        try:
+            parse_uuid(data["id"])
+        except ValueError:
+            errors.add("id", "Must be a UUID, such as 5f0c3c1e-8a4b-4c55-9a0e-2d5d3f7a9b10.")
+    if "title" in data:
+        _check_string(errors, "title", data["title"], max_length=MAX_TITLE_LENGTH)
+    if "metadata" in data:
+        _check_metadata(errors, "metadata", data["metadata"])
+    if "archived" in data and not isinstance(data["archived"], bool):
+        errors.add("archived", f"Must be true or false, not {_json_type(data['archived'])}.")
+    return dict(errors)
+
+
+def parse_uuid(value: Any) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(value)
+    return uuid.UUID(value)
+
+
+def last_errors(last: Any) -> FieldErrors:
+    if last is None:
+        return {}
+    if isinstance(last, bool) or not isinstance(last, int) or last < 0:
+        return {"last": ["Must be a whole number, 0 or more."]}
+    return {}

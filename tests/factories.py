@@ -1,0 +1,37 @@
+"""Small helpers that make test data; each takes overrides for any field."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from chathistory import services
+from chathistory.models import Conversation, Message
+
+_numbers = itertools.count(1)
+
+
+def make_user(**overrides: Any):
+    overrides.setdefault("username", f"user{next(_numbers)}")
+    overrides.setdefault("password", "correct horse battery staple")
+    return get_user_model().objects.create_user(**overrides)
+
+
+def make_conversation(**overrides: Any) -> Conversation:
+    if "user" not in overrides:
+        overrides["user"] = make_user()
+    user = overrides.pop("user")
+    conversation, _ = services.get_or_create_conversation(user, overrides.pop("id", None), **overrides)
+    return conversation
+
+
+def make_message(conversation: Conversation | None = None, **overrides: Any) -> Message:
+    overrides.setdefault("role", "user")
+    overrides.setdefault("content", "Hello!")
+    return services.add_message(conversation or make_conversation(), **overrides)
+
+
+def tool_call(call_id: str = "call_1", name: str = "get_weather", arguments: str = '{"city": "Paris"}') -> dict:
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}

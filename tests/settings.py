@@ -1,0 +1,12 @@
+"""chatsite's settings for the test suite: SQLite unless DATABASE_URL names another database."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
+os.environ["DJANGO_DEBUG"] = "0"
+
+from chatsite.settings import *  # noqa: E402,F403
+
+# Fast hashing: the suite creates many users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGGING["loggers"]["chathistory"]["level"] = "WARNING"  # noqa: F405
