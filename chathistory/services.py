@@ -8,6 +8,7 @@ conversation's row, so their cost does not depend on how long the conversation i
 from __future__ import annotations
 
 import logging
+from operator import attrgetter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -331,11 +332,14 @@ def get_openai_messages(conversation: Conversation, *, last: int | None = None) 
     window = get_chat_history(conversation, last=last)
     if last is None:
         return to_openai_messages(window)
-    earlier_instructions = Message.objects.filter(
+    # No ORDER BY in SQL: with one, SQLite's planner prefers the (conversation, seq) index and
+    # walks the whole conversation; without, it seeks (conversation, role, seq) per role.
+    instructions = Message.objects.filter(
         conversation=conversation, role__in=INSTRUCTION_ROLES
-    ).order_by("seq")
+    ).order_by()
     if window:
-        earlier_instructions = earlier_instructions.filter(seq__lt=window[0].seq)
+        instructions = instructions.filter(seq__lt=window[0].seq)
+    earlier_instructions = sorted(instructions, key=attrgetter("seq"))
     calls_in_window = {call["id"] for message in window for call in message.tool_calls or ()}
     answerable = [
         message
