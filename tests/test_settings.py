@@ -11,7 +11,7 @@ import pytest
 from chatsite.settings import BASE_DIR, database_from_env
 
 
-def _run(code_or_args: list[str], **env: str) -> subprocess.CompletedProcess:
+def run_python(code_or_args: list[str], **env: str) -> subprocess.CompletedProcess:
     """Run Python in the repo root with nothing of this process's Django environment."""
     clean = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), **env}
     return subprocess.run(
@@ -25,13 +25,13 @@ def _run(code_or_args: list[str], **env: str) -> subprocess.CompletedProcess:
     ids=["manage.py", "wsgi"],
 )
 def test_entry_points_refuse_to_start_without_a_secret_key_when_debug_is_off(entry_point):
-    result = _run(entry_point)
+    result = run_python(entry_point)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
 def test_debug_runs_without_a_secret_key(tmp_path):
-    result = _run(["manage.py", "check"], DJANGO_DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    result = run_python(["manage.py", "check"], DJANGO_DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
     assert result.returncode == 0, result.stderr
 
 
@@ -62,7 +62,7 @@ def test_sqlite_file_database_runs_in_wal_with_a_busy_timeout_and_immediate_tran
         "    print(cursor.execute('PRAGMA busy_timeout').fetchone()[0])\n"
         "print(connection.transaction_mode)\n"
     )
-    result = _run(
+    result = run_python(
         ["-c", code],
         DJANGO_SETTINGS_MODULE="chatsite.settings",
         DJANGO_SECRET_KEY="x",
