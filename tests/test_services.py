@@ -94,7 +94,7 @@ def test_mixed_messages_keep_roles_and_every_character(conversation):
         "model": "gpt-4o",
         "usage": {"prompt_tokens": 12, "completion_tokens": 3},
         "ключ 🔑 مفتاح": "значение",
-        "every type": [None, True, False, 0, -1, 2**64 + 1, -(2**70), 0.1, -2.5e-8, 1.0, "", {}, []],
+        "every type": [None, True, False, 0, -1, 2**64 + 1, -(2**70), 0.1, -2.5e-8, 1.0, 1e23, -1.5e300, "", {}, []],
         "nested": {"a": {"b": {"c": [[[{"d": None}]]]}}},
         "null": None,
     }
