@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from chathistory.encoders import ExactNumberJSONEncoder
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
@@ -47,7 +49,7 @@ class Conversation(models.Model):
         db_index=False,  # chathistory_conv_user_recent starts with user
     )
     title = models.CharField(max_length=200, blank=True)
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, blank=True, encoder=ExactNumberJSONEncoder)
     archived = models.BooleanField(default=False)
     # Also the source of the next seq: appends bump it under the row lock.
     message_count = models.PositiveIntegerField(default=0, editable=False)
@@ -94,9 +96,9 @@ class Message(models.Model):
     role = models.CharField(max_length=16, choices=Role.choices)
     content = models.TextField(null=True, blank=True)
     name = models.CharField(max_length=64, null=True, blank=True)
-    tool_calls = models.JSONField(null=True, blank=True)
+    tool_calls = models.JSONField(null=True, blank=True, encoder=ExactNumberJSONEncoder)
     tool_call_id = models.CharField(max_length=255, null=True, blank=True)
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, blank=True, encoder=ExactNumberJSONEncoder)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = MessageQuerySet.as_manager()

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from django.conf import settings
 
+from chathistory.exceptions import ValidationError
+from chathistory.models import Conversation, Message, ToolCall
 from tests.factories import make_conversation, make_user
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -30,3 +34,26 @@ def other_user(db):
 @pytest.fixture
 def conversation(user):
     return make_conversation(user=user, title="Weather in Paris")
+
+
+def _stored_state() -> tuple:
+    """Everything a rejected write could have touched, read back from the database."""
+    return (
+        list(Conversation.objects.order_by("pk").values_list("pk", "title", "metadata", "message_count", "updated_at")),
+        list(Message.objects.order_by("pk").values_list("pk", flat=True)),
+        list(ToolCall.objects.order_by("pk").values_list("pk", flat=True)),
+    )
+
+
+@pytest.fixture
+def nothing_stored(db):
+    """``with nothing_stored() as rejection:`` the block raises ValidationError and the database is unchanged."""
+
+    @contextmanager
+    def check():
+        before = _stored_state()
+        with pytest.raises(ValidationError) as rejection:
+            yield rejection
+        assert _stored_state() == before
+
+    return check
