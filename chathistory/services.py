@@ -12,9 +12,10 @@ from operator import attrgetter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chathistory import statements
 from chathistory.conf import app_settings
 from chathistory.exceptions import ConversationIdTaken, FieldErrors, ValidationError
 from chathistory.models import INSTRUCTION_ROLES, Conversation, Message, Role, ToolCall
@@ -185,27 +186,28 @@ def _append(conversation: Conversation, messages: Sequence[Mapping[str, Any]]) -
     now = timezone.now()
     try:
         with transaction.atomic():
-            last_seq = _reserve_seqs(conversation, len(messages), now)
+            last_seq = statements.reserve_seqs(conversation, len(messages), now)
+            if last_seq is None:
+                raise Conversation.DoesNotExist("The conversation no longer exists.")
             _check_tool_answers_against_database(conversation, messages, errors)
             if any(errors):
                 raise _reject(errors, "tool_call_id")
             first_seq = last_seq - len(messages) + 1
-            created = Message.objects.bulk_create(
-                [
-                    Message(
-                        conversation=conversation,
-                        seq=first_seq + offset,
-                        role=message["role"],
-                        content=message.get("content"),
-                        name=message.get("name"),
-                        tool_calls=message.get("tool_calls"),
-                        tool_call_id=message.get("tool_call_id"),
-                        metadata=message.get("metadata", {}),
-                        created_at=now,
-                    )
-                    for offset, message in enumerate(messages)
-                ]
-            )
+            created = [
+                Message(
+                    conversation=conversation,
+                    seq=first_seq + offset,
+                    role=message["role"],
+                    content=message.get("content"),
+                    name=message.get("name"),
+                    tool_calls=message.get("tool_calls"),
+                    tool_call_id=message.get("tool_call_id"),
+                    metadata=message.get("metadata", {}),
+                    created_at=now,
+                )
+                for offset, message in enumerate(messages)
+            ]
+            statements.insert_messages(created)
             calls = [
                 ToolCall(conversation=conversation, call_id=call["id"], message_seq=message.seq)
                 for message in created
@@ -220,27 +222,6 @@ def _append(conversation: Conversation, messages: Sequence[Mapping[str, Any]]) -
     conversation.updated_at = now
     logger.info("appended %d message(s) to conversation %s", len(created), conversation.pk)
     return created
-
-
-def _reserve_seqs(conversation: Conversation, count: int, now: Any) -> int:
-    """Take the next ``count`` seqs and return the last one.
-
-    One ``UPDATE … RETURNING``: its row lock holds other writers of this conversation until
-    we commit, so seqs stay gapless and unique without ever counting messages.
-    """
-    table = connection.ops.quote_name(Conversation._meta.db_table)
-    pk = Conversation._meta.pk.get_db_prep_value(conversation.pk, connection)
-    updated_at = Conversation._meta.get_field("updated_at").get_db_prep_value(now, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET message_count = message_count + %s, updated_at = %s "
-            f"WHERE id = %s RETURNING message_count",
-            [count, updated_at, pk],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        raise Conversation.DoesNotExist("The conversation no longer exists.")
-    return row[0]
 
 
 def _check_tool_calls_within_batch(
