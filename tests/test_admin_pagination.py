@@ -1,0 +1,29 @@
+import pytest
+from django.db import connection
+
+from chathistory import services
+from chathistory.admin import pagination
+from chathistory.admin.pagination import EstimatedCountPaginator
+from chathistory.models import Message
+
+
+def fill(conversation, count):
+    services.add_messages(conversation, [{"role": "user", "content": f"m{n}"} for n in range(count)])
+
+
+def test_small_tables_are_counted_exactly(conversation):
+    fill(conversation, 5)
+    assert EstimatedCountPaginator(Message.objects.all(), 2).count == 5
+
+
+@pytest.mark.postgres
+def test_an_unfiltered_big_table_uses_the_planners_estimate(conversation, monkeypatch):
+    monkeypatch.setattr(pagination, "ESTIMATE_FROM_ROWS", 3)
+    fill(conversation, 3)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Message._meta.db_table}")
+    fill(conversation, 2)
+
+    assert EstimatedCountPaginator(Message.objects.all(), 2).count == 3
+    assert EstimatedCountPaginator(Message.objects.filter(content__startswith="m"), 2).count == 5
+
