@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from chathistory import services
 from chathistory.admin import pagination
@@ -27,3 +28,19 @@ def test_an_unfiltered_big_table_uses_the_planners_estimate(conversation, monkey
     assert EstimatedCountPaginator(Message.objects.all(), 2).count == 3
     assert EstimatedCountPaginator(Message.objects.filter(content__startswith="m"), 2).count == 5
 
+
+
+@pytest.mark.postgres
+def test_a_search_too_slow_to_count_shows_the_planners_estimate(conversation, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_TIME_LIMIT_MS", 1)
+    fill(conversation, 3)
+    slow = Message.objects.filter(content__startswith="m").extra(where=["pg_sleep(0.01) IS NOT NULL"])
+    with CaptureQueriesContext(connection) as queries:
+        estimate = EstimatedCountPaginator(slow, 2).count
+    assert isinstance(estimate, int) and estimate >= 1
+    assert queries.captured_queries[-1]["sql"].startswith("EXPLAIN")
+    # The time limit ended with the count: later statements run unhurried.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(0.01)")
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"

@@ -37,6 +37,9 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["content"]
     list_select_related = ["conversation"]
+    # Newest first, along the primary key: the model's order would sort by each conversation's
+    # updated_at through a join, which a search over a million rows cannot stop early.
+    ordering = ["-id"]
     list_per_page = 100
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -58,7 +61,7 @@ class MessageAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
         return False
 
-    @admin.display(description="conversation", ordering="conversation")
+    @admin.display(description="conversation", ordering="conversation_id")
     def conversation_link(self, message: Message) -> str:
         url = reverse("admin:chathistory_conversation_change", args=[message.conversation_id])
         return format_html(
