@@ -1,0 +1,179 @@
+"""One page of a conversation as the admin shows it: a seq range, so page 200 costs what page 1 does.
+
+Seqs run gaplessly from 1 to ``message_count``, so page ``k`` is ``seq BETWEEN a AND b``: one
+indexed range read, never a COUNT and never an OFFSET. Tool calls made or answered on another
+page cost at most one more query each way, whatever the page holds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Subquery
+from django.db.models.functions import Length, Substr
+
+from chathistory.models import Conversation, Message, Role, ToolCall
+
+PAGE_SIZE = 100
+#: Characters of one message shown on the page; the message's own admin page shows all of it.
+CONTENT_SHOWN = 20_000
+
+
+@dataclass
+class Call:
+    id: str
+    name: str
+    arguments: str
+    seq: int | None = None
+    answered_by: int | None = None
+
+    @property
+    def href(self) -> str:
+        """The message that made this call, on whichever page holds it."""
+        return seq_href(self.seq)
+
+    @property
+    def answer_href(self) -> str:
+        return seq_href(self.answered_by)
+
+
+@dataclass
+class Entry:
+    message: Message
+    content: str | None
+    content_length: int
+    calls: list[Call] = field(default_factory=list)
+    answers: Call | None = None
+    metadata: str = ""
+
+    @property
+    def truncated(self) -> bool:
+        return self.content is not None and self.content_length > len(self.content)
+
+
+@dataclass
+class TranscriptPage:
+    number: int
+    count: int
+    entries: list[Entry]
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.count
+
+
+def page_count(conversation: Conversation) -> int:
+    return max(1, math.ceil(conversation.message_count / PAGE_SIZE))
+
+
+def page_of(seq: int) -> int:
+    return (seq - 1) // PAGE_SIZE + 1
+
+
+def seq_href(seq: int | None) -> str:
+    return f"?page={page_of(seq)}#m{seq}" if seq else ""
+
+
+def parse_page(value: str | None, conversation: Conversation) -> int:
+    """The page asked for, clamped into range; anything unreadable is page 1."""
+    try:
+        number = int(value or 1)
+    except ValueError:
+        number = 1
+    return min(max(number, 1), page_count(conversation))
+
+
+def transcript_page(conversation: Conversation, number: int) -> TranscriptPage:
+    first = (number - 1) * PAGE_SIZE + 1
+    messages = list(
+        Message.objects.filter(conversation=conversation, seq__range=(first, first + PAGE_SIZE - 1))
+        .defer("content")
+        .annotate(content_head=Substr("content", 1, CONTENT_SHOWN), content_length=Length("content"))
+        .order_by("seq")
+    )
+    entries = [_entry(message) for message in messages]
+    _link_calls_and_answers(conversation, entries)
+    return TranscriptPage(number=number, count=page_count(conversation), entries=entries)
+
+
+def pretty_json_text(text: str) -> str:
+    """A JSON object or array indented for reading; anything else (not JSON, a scalar) exactly as given."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return text
+    if not isinstance(value, (dict, list)):
+        return text
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _entry(message: Message) -> Entry:
+    calls = [
+        Call(
+            id=call["id"],
+            name=call["function"]["name"],
+            arguments=pretty_json_text(call["function"]["arguments"]),
+            seq=message.seq,
+        )
+        for call in message.tool_calls or ()
+    ]
+    return Entry(
+        message=message,
+        content=message.content_head,
+        content_length=message.content_length or 0,
+        calls=calls,
+        metadata=json.dumps(message.metadata, indent=2, ensure_ascii=False) if message.metadata else "",
+    )
+
+
+def _link_calls_and_answers(conversation: Conversation, entries: list[Entry]) -> None:
+    """Pair each tool result with its call and each call with its result, on this page or another."""
+    calls = {call.id: call for entry in entries for call in entry.calls}
+    tool_entries = [entry for entry in entries if entry.message.role == Role.TOOL]
+    for entry in tool_entries:
+        call = calls.get(entry.message.tool_call_id)
+        if call is not None:
+            call.answered_by = entry.message.seq
+            entry.answers = call
+
+    unpaired = [entry for entry in tool_entries if entry.answers is None]
+    if unpaired:
+        earlier = _calls_made_elsewhere(conversation, {entry.message.tool_call_id for entry in unpaired})
+        for entry in unpaired:
+            entry.answers = earlier.get(entry.message.tool_call_id)
+
+    unanswered = [call for call in calls.values() if call.answered_by is None]
+    if unanswered:
+        answers = dict(
+            Message.objects.filter(
+                conversation=conversation, tool_call_id__in=[call.id for call in unanswered]
+            ).values_list("tool_call_id", "seq")
+        )
+        for call in unanswered:
+            call.answered_by = answers.get(call.id)
+
+
+def _calls_made_elsewhere(conversation: Conversation, call_ids: set[str]) -> dict[str, Call]:
+    """The calls with these ids, read from the assistant messages that made them (one query)."""
+    seqs = ToolCall.objects.filter(conversation=conversation, call_id__in=call_ids).values("message_seq")
+    makers = Message.objects.filter(conversation=conversation, seq__in=Subquery(seqs)).only(
+        "seq", "tool_calls"
+    )
+    found: dict[str, Call] = {}
+    for message in makers:
+        for call in message.tool_calls or ():
+            if call["id"] in call_ids:
+                found[call["id"]] = Call(
+                    id=call["id"],
+                    name=call["function"]["name"],
+                    arguments=pretty_json_text(call["function"]["arguments"]),
+                    seq=message.seq,
+                )
+    return found
