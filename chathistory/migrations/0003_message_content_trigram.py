@@ -30,6 +30,6 @@ def drop_trigram_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("chathistory", "0001_initial")]
+    dependencies = [("chathistory", "0002_json_numbers_keep_their_type")]
 
     operations = [migrations.RunPython(create_trigram_index, drop_trigram_index)]
