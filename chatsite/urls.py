@@ -1,7 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from chatsite import views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("chathistory.urls")),
+    path("healthz", views.healthz, name="healthz"),
 ]
+
+handler400 = views.bad_request
+handler404 = views.page_not_found
+handler500 = views.server_error
