@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -347,11 +348,14 @@ def get_openai_messages(conversation: Conversation, *, last: int | None = None) 
     window = get_chat_history(conversation, last=last)
     if last is None:
         return to_openai_messages(window)
+    # No ORDER BY: with one, SQLite's planner walks the whole conversation in seq order instead of
+    # seeking the (conversation, role, seq) index; the few instructions are sorted here instead.
     earlier_instructions = Message.objects.filter(
         conversation=conversation, role__in=INSTRUCTION_ROLES
-    ).order_by("seq")
+    ).order_by()
     if window:
         earlier_instructions = earlier_instructions.filter(seq__lt=window[0].seq)
+    earlier_instructions = sorted(earlier_instructions, key=attrgetter("seq"))
     calls_in_window = {call["id"] for message in window for call in message.tool_calls or ()}
     answerable = [
         message
