@@ -13,3 +13,5 @@ LOGGING["loggers"]["chathistory"]["level"] = "WARNING"  # noqa: F405
 
 # Throttling stays on (a test lowers it) at rates no test reaches.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "100000/minute", "user": "100000/minute"}  # noqa: F405
+# The fuzz run's in-process WSGI client sends "Host: localhost".
+ALLOWED_HOSTS = ["testserver", "localhost"]

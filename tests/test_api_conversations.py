@@ -285,3 +285,16 @@ def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(api, user, r
         response = api.get(URL, {"page_size": 100})
 
     assert len(ids(response)) == rows
+
+
+@pytest.mark.parametrize("value", ["0471-07-19T16:03:19+18:45", "2024-05-01T10:00:00-20:13"])
+def test_a_date_filter_with_an_offset_beyond_what_postgresql_stores_still_works(api, conversation, value):
+    assert api.get(URL, {"updated_after": value}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_date_filter_outside_the_representable_range_is_400(api, value):
+    response = api.get(URL, {"created_after": value})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["created_after"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
@@ -13,11 +14,18 @@ _MAX_SEQ = 2**31 - 1
 
 
 class _IsoDateTimeField(django_filters.fields.IsoDateTimeField):
-    def to_python(self, value: Any) -> Any:
+    def to_python(self, value: Any) -> datetime | None:
         # A "+01:00" offset pasted into a URL unencoded arrives as " 01:00".
         if isinstance(value, str):
             value = value.strip().replace(" ", "+")
-        return super().to_python(value)
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        # In UTC, so every database reads the same instant (PostgreSQL refuses offsets past 15:59).
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError("Must be a date and time between the years 1 and 9999.", code="invalid") from None
 
 
 class _IsoDateTimeFilter(django_filters.IsoDateTimeFilter):

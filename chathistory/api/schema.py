@@ -39,6 +39,7 @@ BAD_BATCH = _response(
 BAD_QUERY = _response("A documented query parameter has an invalid value, named here.", FIELD_ERRORS)
 UNAUTHORIZED = _response("No credentials, or a bad token.", DETAIL)
 NOT_FOUND = _response("No such conversation (or message) of yours.", DETAIL)
+INVALID_CURSOR = _response("The cursor is not one this API handed out.", DETAIL)
 CONFLICT = _response("The id is taken by a conversation that is not yours.", DETAIL)
 TOO_LARGE = _response("The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE.", DETAIL)
 UNSUPPORTED = _response("The body is not sent as application/json.", DETAIL)
@@ -48,9 +49,11 @@ THROTTLED = _response("Too many requests; the Retry-After header says when to tr
 _ALWAYS = {401: UNAUTHORIZED, 429: THROTTLED}
 
 
-def errors(*codes: int, bad_request: OpenApiResponse = BAD_REQUEST) -> dict[int, OpenApiResponse]:
+def errors(
+    *codes: int, bad_request: OpenApiResponse = BAD_REQUEST, not_found: OpenApiResponse = NOT_FOUND
+) -> dict[int, OpenApiResponse]:
     """The error responses of a route: 401 and 429 always, plus those of ``codes``."""
     known = {
-        400: bad_request, 404: NOT_FOUND, 409: CONFLICT, 413: TOO_LARGE, 415: UNSUPPORTED, 422: KEY_REUSED,
+        400: bad_request, 404: not_found, 409: CONFLICT, 413: TOO_LARGE, 415: UNSUPPORTED, 422: KEY_REUSED,
     }
     return {**_ALWAYS, **{code: known[code] for code in codes}}

@@ -116,7 +116,10 @@ _CONVERSATION_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PA
 @extend_schema_view(
     list=extend_schema(
         summary="Your conversations, most recently active first",
-        responses={200: ConversationSerializer(many=True), **schema.errors(400, bad_request=schema.BAD_QUERY)},
+        responses={
+            200: ConversationSerializer(many=True),
+            **schema.errors(400, 404, bad_request=schema.BAD_QUERY, not_found=schema.INVALID_CURSOR),
+        },
     ),
     retrieve=extend_schema(
         summary="One conversation", parameters=[_CONVERSATION_ID],
