@@ -17,7 +17,7 @@ from tests.factories import make_conversation, make_user, tool_call
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 schema.config.generation.update(
-    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=150, deterministic=True
+    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=300, deterministic=True
 )
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.response_schema_conformance]
 sent = Counter()
