@@ -53,13 +53,13 @@ def server(transactional_db, tmp_path):
         env=env, cwd=ROOT,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
-                pass
+            except requests.RequestException:
+                pass  # not listening yet, or still starting its workers
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("gunicorn did not start")
             time.sleep(0.2)
