@@ -10,7 +10,8 @@ from django import forms
 
 from chathistory.models import Conversation, Message, Role
 
-_MAX_SEQ = 2**31 - 1
+#: The largest seq a filter or a path accepts (a PostgreSQL integer).
+MAX_SEQ = 2**31 - 1
 
 
 class _IsoDateTimeField(django_filters.fields.IsoDateTimeField):
@@ -57,7 +58,7 @@ class _SeqFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(field_name="seq", min_value=0, max_value=_MAX_SEQ, **kwargs)
+        super().__init__(field_name="seq", min_value=0, max_value=MAX_SEQ, **kwargs)
 
 
 class ConversationFilter(django_filters.FilterSet):

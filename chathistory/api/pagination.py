@@ -8,7 +8,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination
 
-_MAX_SEQ = 2**31 - 1
+from chathistory.api.filters import MAX_SEQ
 
 
 class _CheckedCursorPagination(CursorPagination):
@@ -46,4 +46,4 @@ class MessagePagination(_CheckedCursorPagination):
     max_page_size = 1000
 
     def valid_position(self, position: str) -> bool:
-        return position.isascii() and position.isdigit() and int(position) <= _MAX_SEQ
+        return position.isascii() and position.isdigit() and int(position) <= MAX_SEQ

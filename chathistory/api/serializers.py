@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chathistory.api.filters import MAX_SEQ
 from chathistory.models import Conversation, Message, Role
 
 
@@ -91,7 +92,7 @@ class MessageCreateSerializer(serializers.Serializer):
 
 class HistoryQuerySerializer(serializers.Serializer):
     last = serializers.IntegerField(
-        required=False, min_value=0, max_value=2**31 - 1,
+        required=False, min_value=0, max_value=MAX_SEQ,
         help_text="Keep the last N messages, plus every earlier system and developer message.",
     )
 

@@ -30,7 +30,7 @@ from rest_framework.settings import api_settings
 
 from chathistory import services
 from chathistory.api import schema
-from chathistory.api.filters import ConversationFilter, MessageFilter
+from chathistory.api.filters import MAX_SEQ, ConversationFilter, MessageFilter
 from chathistory.api.pagination import ConversationPagination, MessagePagination
 from chathistory.api.parsers import BoundedJSONParser, RequestTooLarge
 from chathistory.api.serializers import (
@@ -49,7 +49,6 @@ from chathistory.validation import conversation_errors, text_problem
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
-_MAX_SEQ = 2**31 - 1
 _CREATE_FIELDS = ("id", "title", "metadata")
 
 
@@ -242,7 +241,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ChatHisto
 
     def get_object(self) -> Message:
         seq = self.kwargs["seq"]
-        if not (seq.isascii() and seq.isdigit()) or int(seq) > _MAX_SEQ:
+        if not (seq.isascii() and seq.isdigit()) or int(seq) > MAX_SEQ:
             raise api_exceptions.NotFound()
         return get_object_or_404(self.get_queryset(), seq=int(seq))
 
