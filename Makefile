@@ -28,10 +28,11 @@ test: install check
 		$(BIN)/python -m pytest $(PYTEST_ARGS); \
 	fi
 
-## check: system checks and no missing migrations
+## check: system checks, no missing migrations, and an OpenAPI schema that validates without warnings
 check: install
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m django check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m django makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m django spectacular --validate --fail-on-warn --file /dev/null
 
 ## bench: append and read costs at 0 and 100,000 messages, against DATABASE_URL (SQLite by default)
 bench: install

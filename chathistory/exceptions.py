@@ -35,3 +35,13 @@ class ConversationIdTaken(ChatHistoryError):
 
     def __init__(self) -> None:
         super().__init__("This conversation id is already taken.")
+
+
+class IdempotencyKeyReused(ChatHistoryError):
+    """An ``Idempotency-Key`` already used on this conversation came with a different request body."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was already used on this conversation with a different request body. "
+            "Send the original body to replay it, or use a new key."
+        )

@@ -163,3 +163,34 @@ class ToolCall(models.Model):
 
     def __str__(self) -> str:
         return self.call_id
+
+
+class IdempotencyKey(models.Model):
+    """An ``Idempotency-Key`` used on a conversation's append route, so a retry replays the first answer.
+
+    The unique (conversation, key) constraint is what serialises racing retries: the row is
+    inserted in the append's transaction, so a second request waits for the first to commit
+    and then finds its key taken. The messages are immutable, so the seq range and whether the
+    request was one object or an array are enough to answer again.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    key = models.CharField(max_length=255)
+    # sha256 of the request body as canonical JSON: a retry must send an equal body.
+    request_hash = models.CharField(max_length=64)
+    batch = models.BooleanField()
+    first_seq = models.PositiveIntegerField(null=True)
+    last_seq = models.PositiveIntegerField(null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "key"], name="chathistory_idem_conv_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

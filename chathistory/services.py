@@ -7,9 +7,13 @@ conversation's row, so their cost does not depend on how long the conversation i
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from operator import attrgetter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -17,8 +21,20 @@ from django.utils import timezone
 
 from chathistory import statements
 from chathistory.conf import app_settings
-from chathistory.exceptions import ConversationIdTaken, FieldErrors, ValidationError
-from chathistory.models import INSTRUCTION_ROLES, Conversation, Message, Role, ToolCall
+from chathistory.exceptions import (
+    ConversationIdTaken,
+    FieldErrors,
+    IdempotencyKeyReused,
+    ValidationError,
+)
+from chathistory.models import (
+    INSTRUCTION_ROLES,
+    Conversation,
+    IdempotencyKey,
+    Message,
+    Role,
+    ToolCall,
+)
 from chathistory.validation import (
     CONVERSATION_FIELDS,
     conversation_errors,
@@ -345,3 +361,94 @@ def _to_openai(message: Message) -> dict[str, Any]:
     if message.name:
         shaped["name"] = message.name
     return shaped
+
+
+# Appends from the API: one object or an array, optionally under an Idempotency-Key -----------
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What an append stored (or, for a replayed key, had stored the first time)."""
+
+    messages: list[Message]
+    batch: bool  # the request was an array, so the answer is one too
+    replayed: bool = False
+
+
+def append(conversation: Conversation, payload: Any) -> Appended:
+    """Append one message (a JSON object) or a batch (a JSON array), as the append route takes them.
+
+    Errors are shaped like the request: ``{field: [...]}`` for one message, one dict per item for a batch.
+    """
+    if isinstance(payload, Mapping):
+        try:
+            return Appended(add_messages(conversation, [payload]), batch=False)
+        except ValidationError as error:
+            errors = error.errors
+            raise ValidationError(errors[0] if isinstance(errors, list) else errors) from None
+    if isinstance(payload, list):
+        if not payload:
+            raise _reject({"non_field_errors": ["Send at least one message."]}, "batch")
+        return Appended(add_messages(conversation, payload), batch=True)
+    raise _reject(
+        {"non_field_errors": ["Expected a message (a JSON object) or a batch (a JSON array of messages)."]},
+        "batch",
+    )
+
+
+def append_idempotently(conversation: Conversation, payload: Any, *, key: str) -> Appended:
+    """``append`` once per ``key``: a retry with an equal body replays the first result.
+
+    The key's row is inserted in the append's transaction, so racing requests queue on its unique
+    constraint and all but one replay; a rejected append rolls the key back with it.
+    Raises ``IdempotencyKeyReused`` when the key came with a different body.
+    """
+    fingerprint = request_fingerprint(payload)
+    replay = _replay(conversation, key, fingerprint)
+    if replay is not None:
+        return replay
+    try:
+        with transaction.atomic():
+            record = IdempotencyKey.objects.create(
+                conversation=conversation, key=key, request_hash=fingerprint,
+                batch=isinstance(payload, list),
+            )
+            appended = append(conversation, payload)
+            IdempotencyKey.objects.filter(pk=record.pk).update(
+                first_seq=appended.messages[0].seq, last_seq=appended.messages[-1].seq
+            )
+    except IntegrityError:
+        # A racing request with this key committed first.
+        replay = _replay(conversation, key, fingerprint)
+        if replay is None:
+            raise
+        return replay
+    return appended
+
+
+def request_fingerprint(payload: Any) -> str:
+    """sha256 of the payload as canonical JSON, so bodies that parse equal match."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _replay(conversation: Conversation, key: str, fingerprint: str) -> Appended | None:
+    record = IdempotencyKey.objects.filter(conversation=conversation, key=key).first()
+    if record is None:
+        return None
+    if record.request_hash != fingerprint:
+        raise IdempotencyKeyReused()
+    messages = Message.objects.in_conversation(conversation).filter(
+        seq__gte=record.first_seq, seq__lte=record.last_seq
+    )
+    return Appended(list(messages), batch=record.batch, replayed=True)
+
+
+def purge_idempotency_keys(*, older_than: timedelta | None = None) -> int:
+    """Delete keys older than ``older_than`` (default: the retention setting); returns how many."""
+    if older_than is None:
+        older_than = timedelta(hours=app_settings.IDEMPOTENCY_KEY_RETENTION_HOURS)
+    with transaction.atomic():
+        deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    logger.info("purged %d idempotency key(s)", deleted)
+    return deleted

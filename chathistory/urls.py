@@ -1,3 +1,3 @@
-from django.urls import path
+"""The app's routes, so a project mounts it with ``path("api/", include("chathistory.urls"))``."""
 
-urlpatterns: list = []
+from chathistory.api.urls import urlpatterns  # noqa: F401

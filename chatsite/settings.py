@@ -4,6 +4,10 @@
 - ``DJANGO_SECRET_KEY``: required unless ``DJANGO_DEBUG`` is on.
 - ``DJANGO_DEBUG``: ``1``/``true``/``yes`` turns debug on; off by default.
 - ``DJANGO_ALLOWED_HOSTS``: comma-separated; with debug on, local hosts are allowed as well.
+- ``CHATHISTORY_THROTTLE_USER``: API requests per authenticated user, default ``1200/minute``.
+- ``CHATHISTORY_THROTTLE_ANON``: requests per client address without credentials (the token
+  route, the schema), default ``60/minute``. Counts live in the default cache (per process
+  unless ``CACHES`` names a shared one).
 """
 
 from __future__ import annotations
@@ -128,6 +132,36 @@ WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 
 LOGIN_URL = "admin:login"
+
+REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes a request without credentials a 401, not a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("CHATHISTORY_THROTTLE_ANON", "60/minute"),
+        "user": os.environ.get("CHATHISTORY_THROTTLE_USER", "1200/minute"),
+    },
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "chathistory",
+    "DESCRIPTION": (
+        "Conversations of an LLM chatbot: exact messages, tool calls, and the history in "
+        "OpenAI Chat Completions shape. Authenticate with `Authorization: Token <key>` "
+        "(POST /api/auth/token/)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # The app's limits, at their defaults (see chathistory/conf.py).
 CHATHISTORY = {

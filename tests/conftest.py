@@ -57,3 +57,23 @@ def nothing_stored(db):
         assert _stored_state() == before
 
     return check
+
+
+def api_client_for(user):
+    """An API client that sends ``user``'s token, as any HTTP client would."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+@pytest.fixture
+def api(user):
+    return api_client_for(user)
+
+
+@pytest.fixture
+def other_api(other_user):
+    return api_client_for(other_user)

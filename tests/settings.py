@@ -10,3 +10,8 @@ from chatsite.settings import *  # noqa: E402,F403
 # Fast hashing: the suite creates many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING["loggers"]["chathistory"]["level"] = "WARNING"  # noqa: F405
+
+# Throttling stays on (a test lowers it) at rates no test reaches.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "100000/minute", "user": "100000/minute"}  # noqa: F405
+# The fuzz run's in-process WSGI client sends "Host: localhost".
+ALLOWED_HOSTS = ["testserver", "localhost"]

@@ -1,0 +1,313 @@
+"""Viewsets thin over chathistory.services, scoped to the caller's own conversations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db.models import Model, QuerySet
+from django.utils.functional import cached_property
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions as api_exceptions
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from chathistory import services
+from chathistory.api import schema
+from chathistory.api.filters import MAX_SEQ, ConversationFilter, MessageFilter
+from chathistory.api.pagination import ConversationPagination, MessagePagination
+from chathistory.api.parsers import BoundedJSONParser, RequestTooLarge
+from chathistory.api.serializers import (
+    ConversationCreateSerializer,
+    ConversationSerializer,
+    ConversationUpdateSerializer,
+    HistoryQuerySerializer,
+    HistorySerializer,
+    MessageCreateSerializer,
+    MessageSerializer,
+    TokenSerializer,
+)
+from chathistory.exceptions import ConversationIdTaken, IdempotencyKeyReused, ValidationError
+from chathistory.models import Conversation, Message
+from chathistory.validation import conversation_errors, text_problem
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+_CREATE_FIELDS = ("id", "title", "metadata")
+
+
+class Conflict(api_exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class Unprocessable(api_exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "unprocessable"
+
+
+def _as_api_exception(exc: Exception) -> Exception:
+    """The service layer's errors as the HTTP answers the contract gives them."""
+    if isinstance(exc, ValidationError):
+        return api_exceptions.ValidationError(exc.errors)
+    if isinstance(exc, ConversationIdTaken):
+        return Conflict(str(exc))
+    if isinstance(exc, IdempotencyKeyReused):
+        return Unprocessable(str(exc))
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    if isinstance(exc, Conversation.DoesNotExist):
+        return api_exceptions.NotFound()
+    return exc
+
+
+class ChatHistoryViewSet(viewsets.GenericViewSet):
+    """What every chathistory route shares: the caller's data only, JSON bodies, JSON errors."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [BoundedJSONParser]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        return super().handle_exception(_as_api_exception(exc))
+
+    def get_object(self) -> Model:
+        # The filters are for lists: a detail route ignores them, as it does every other parameter.
+        lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        return get_object_or_404(self.get_queryset(), **{self.lookup_field: lookup})
+
+    def json_body(self, request: Request, *, expect_object: bool = True) -> Any:
+        """The parsed body; 415 for a body sent without a content type, which DRF would ignore."""
+        if not request.content_type and int(request.META.get("CONTENT_LENGTH") or 0) > 0:
+            raise api_exceptions.UnsupportedMediaType(
+                "", detail='Send the body as JSON, with "Content-Type: application/json".'
+            )
+        body = request.data
+        if expect_object and not isinstance(body, dict):
+            raise api_exceptions.ValidationError({"non_field_errors": ["Expected a JSON object."]})
+        return body
+
+    def get_conversations(self) -> QuerySet[Conversation]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Conversation.objects.none()
+        return services.list_conversations(self.request.user)
+
+
+_CONVERSATION_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your conversations, most recently active first",
+        responses={
+            200: ConversationSerializer(many=True),
+            **schema.errors(400, 404, bad_request=schema.BAD_QUERY, not_found=schema.INVALID_CURSOR),
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One conversation", parameters=[_CONVERSATION_ID],
+        responses={200: ConversationSerializer, **schema.errors(404)},
+    ),
+    destroy=extend_schema(
+        summary="Delete a conversation and its messages", parameters=[_CONVERSATION_ID],
+        responses={204: None, **schema.errors(404)},
+    ),
+)
+class ConversationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ChatHistoryViewSet
+):
+    serializer_class = ConversationSerializer
+    pagination_class = ConversationPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ConversationFilter
+
+    def get_queryset(self) -> QuerySet[Conversation]:
+        return self.get_conversations()
+
+    @extend_schema(
+        summary="Create a conversation, or get yours back by its id",
+        request=ConversationCreateSerializer,
+        responses={
+            201: OpenApiResponse(ConversationSerializer, description="Created."),
+            200: OpenApiResponse(ConversationSerializer, description="The id is yours already: unchanged."),
+            **schema.errors(400, 409, 413, 415),
+        },
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = self.json_body(request)
+        # The service takes title and metadata as keywords: anything else is named in a 400 first.
+        errors = conversation_errors(body, fields=_CREATE_FIELDS)
+        if errors:
+            raise ValidationError(errors)
+        conversation, created = services.get_or_create_conversation(
+            request.user, body.get("id"), title=body.get("title", ""), metadata=body.get("metadata")
+        )
+        return Response(
+            ConversationSerializer(conversation).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        summary="Change the title, metadata or archived flag",
+        parameters=[_CONVERSATION_ID],
+        request=ConversationUpdateSerializer,
+        responses={200: ConversationSerializer, **schema.errors(400, 404, 413, 415)},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        conversation = self.get_object()
+        changes = self.json_body(request)
+        return Response(ConversationSerializer(services.update_conversation(conversation, **changes)).data)
+
+    def perform_destroy(self, instance: Conversation) -> None:
+        services.delete_conversation(instance)
+
+    @extend_schema(
+        summary="The conversation in OpenAI Chat Completions shape, ready to send to a model",
+        parameters=[_CONVERSATION_ID, HistoryQuerySerializer],
+        responses={200: HistorySerializer, **schema.errors(400, 404, bad_request=schema.BAD_QUERY)},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def history(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        conversation = self.get_object()
+        query = HistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        messages = services.get_openai_messages(conversation, last=query.validated_data.get("last"))
+        return Response({"conversation_id": conversation.pk, "messages": messages})
+
+
+_MESSAGE_ROUTE_PARAMETERS = [
+    OpenApiParameter("conversation_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The conversation's id."),
+]
+_ONE_OR_MANY_IN = PolymorphicProxySerializer(
+    component_name="MessageOrBatch",
+    serializers=[MessageCreateSerializer, MessageCreateSerializer(many=True)],
+    resource_type_field_name=None,
+    many=False,
+)
+_ONE_OR_MANY_OUT = PolymorphicProxySerializer(
+    component_name="AppendedMessageOrBatch",
+    serializers=[MessageSerializer, MessageSerializer(many=True)],
+    resource_type_field_name=None,
+    many=False,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="A conversation's messages in seq order",
+        parameters=_MESSAGE_ROUTE_PARAMETERS,
+        responses={200: MessageSerializer(many=True), **schema.errors(400, 404, bad_request=schema.BAD_QUERY)},
+    ),
+    retrieve=extend_schema(
+        summary="One message, by its seq",
+        parameters=[
+            *_MESSAGE_ROUTE_PARAMETERS,
+            OpenApiParameter("seq", OpenApiTypes.INT, OpenApiParameter.PATH, description="1, 2, 3 … in order."),
+        ],
+        responses={200: MessageSerializer, **schema.errors(404)},
+    ),
+)
+class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ChatHistoryViewSet):
+    serializer_class = MessageSerializer
+    pagination_class = MessagePagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = MessageFilter
+    lookup_field = "seq"
+
+    @cached_property
+    def conversation(self) -> Conversation:
+        return get_object_or_404(self.get_conversations(), pk=self.kwargs["conversation_pk"])
+
+    def get_queryset(self) -> QuerySet[Message]:
+        if getattr(self, "swagger_fake_view", False):
+            return Message.objects.none()
+        return Message.objects.in_conversation(self.conversation)
+
+    def get_object(self) -> Message:
+        seq = self.kwargs["seq"]
+        if not (seq.isascii() and seq.isdigit()) or int(seq) > MAX_SEQ:
+            raise api_exceptions.NotFound()
+        return get_object_or_404(self.get_queryset(), seq=int(seq))
+
+    @extend_schema(
+        summary="Append one message (an object) or a batch (an array), all or nothing",
+        description=(
+            "The answer has the request's shape: the stored message for an object, the stored "
+            "messages for an array. With an Idempotency-Key header, a retry with an equal body "
+            "stores nothing and answers the first response again, with status 200 and "
+            "Idempotent-Replayed: true."
+        ),
+        parameters=[
+            *_MESSAGE_ROUTE_PARAMETERS,
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER,
+                description=f"Any string of 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters, unique per append.",
+            ),
+        ],
+        request=_ONE_OR_MANY_IN,
+        responses={
+            201: OpenApiResponse(_ONE_OR_MANY_OUT, description="Stored."),
+            200: OpenApiResponse(
+                _ONE_OR_MANY_OUT, description="A replay of an earlier request with this Idempotency-Key."
+            ),
+            **schema.errors(400, 404, 413, 415, 422, bad_request=schema.BAD_BATCH),
+        },
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        conversation = self.conversation
+        payload = self.json_body(request, expect_object=False)
+        key = self._idempotency_key(request)
+        if key is None:
+            appended = services.append(conversation, payload)
+        else:
+            appended = services.append_idempotently(conversation, payload, key=key)
+        data = MessageSerializer(appended.messages, many=True).data
+        if appended.replayed:
+            return Response(
+                data if appended.batch else data[0], headers={"Idempotent-Replayed": "true"}
+            )
+        return Response(data if appended.batch else data[0], status=status.HTTP_201_CREATED)
+
+    def _idempotency_key(self, request: Request) -> str | None:
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is None:
+            return None
+        problem = text_problem(key)
+        if not key or problem or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+            raise api_exceptions.ValidationError(
+                {IDEMPOTENCY_HEADER: [f"Must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters of text."]}
+            )
+        return key
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """Trade a username and password for the key to send as ``Authorization: Token <key>``."""
+
+    parser_classes = [BoundedJSONParser]
+    # DRF leaves this view unthrottled; password guessing is what throttles are for.
+    throttle_classes = api_settings.DEFAULT_THROTTLE_CLASSES
+
+    @extend_schema(
+        summary="Get your API token",
+        request=AuthTokenSerializer,
+        responses={200: TokenSerializer, **schema.errors(400, 413, 415)},
+        auth=[],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
