@@ -39,4 +39,5 @@ bench: install
 	$(BIN)/python bench/appends.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3* staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3* .pytest_cache test-artifacts
+	find staticfiles -mindepth 1 ! -name .gitkeep -delete
