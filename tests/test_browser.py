@@ -45,6 +45,8 @@ def conversations(transactional_db):
 
 @pytest.fixture
 def page(live_server, monkeypatch):
+    """A browser page. Tests ask for it after their data fixtures: an ORM call made while
+    Playwright's loop runs opens a connection that the test database's teardown never sees."""
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls here are still synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
@@ -76,7 +78,7 @@ def open_by_title(page, live_server, query, title):
     page.wait_for_selector("#transcript")
 
 
-def test_an_operator_finds_a_conversation_and_reads_its_transcript(page, live_server, operator, conversations):
+def test_an_operator_finds_a_conversation_and_reads_its_transcript(operator, conversations, live_server, page):
     static_statuses = {}
     page.on("response", lambda response: "/static/" in response.url and static_statuses.update({response.url: response.status}))
 
@@ -110,7 +112,7 @@ def test_an_operator_finds_a_conversation_and_reads_its_transcript(page, live_se
     page.screenshot(path=ARTIFACTS / "admin-transcript.png", full_page=True)
 
 
-def test_an_operator_pages_through_a_long_transcript(page, live_server, operator, conversations):
+def test_an_operator_pages_through_a_long_transcript(operator, conversations, live_server, page):
     log_in(page, live_server)
     open_by_title(page, live_server, "long support", "Long support chat")
     assert page.locator(".chm-message").first.get_attribute("data-seq") == "1"
