@@ -99,6 +99,15 @@ def test_token_route_trades_username_and_password_for_the_token(user):
     assert response.json() == {"token": Token.objects.get(user=user).key}
 
 
+def test_token_route_also_takes_a_form_body(user):
+    response = APIClient().post(
+        "/api/auth/token/", {"username": user.username, "password": "correct horse battery staple"}, format="multipart"
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {"token": Token.objects.get(user=user).key}
+
+
 def test_the_token_authenticates_api_requests(user, conversation):
     token = APIClient().post(
         "/api/auth/token/", {"username": user.username, "password": "correct horse battery staple"}, format="json"

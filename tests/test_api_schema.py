@@ -66,3 +66,6 @@ def test_docs_page_is_served(db):
 
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+    # Swagger UI comes from the app's own static files, not from a CDN.
+    assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/" in response.content
+    assert b"https://" not in response.content

@@ -23,6 +23,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -299,7 +300,8 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ChatHisto
 class ObtainTokenView(ObtainAuthToken):
     """Trade a username and password for the key to send as ``Authorization: Token <key>``."""
 
-    parser_classes = [BoundedJSONParser]
+    # JSON as everywhere in the API, and the form bodies DRF's own token view takes.
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
     # DRF leaves this view unthrottled; password guessing is what throttles are for.
     throttle_classes = api_settings.DEFAULT_THROTTLE_CLASSES
 
