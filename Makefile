@@ -34,9 +34,10 @@ check: install
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m django makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m django spectacular --validate --fail-on-warn --file /dev/null
 
-## bench: append and read costs at 0 and 100,000 messages, against DATABASE_URL (SQLite by default)
+## bench: append/read costs at 0 and 100,000 messages, and the admin's costs, against DATABASE_URL (SQLite by default)
 bench: install
 	$(BIN)/python bench/appends.py
+	$(BIN)/python bench/admin_transcript.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* .pytest_cache test-artifacts
