@@ -168,10 +168,9 @@ class ToolCall(models.Model):
 class IdempotencyKey(models.Model):
     """An ``Idempotency-Key`` used on a conversation's append route, so a retry replays the first answer.
 
-    The unique (conversation, key) constraint is what serialises racing retries: the row is
-    inserted in the append's transaction, so a second request waits for the first to commit
-    and then finds its key taken. The messages are immutable, so the seq range and whether the
-    request was one object or an array are enough to answer again.
+    The row is inserted at the end of the append's transaction; the unique (conversation, key)
+    constraint makes a racing retry roll its own append back. The messages are immutable, so
+    the seq range and whether the request was one object or an array are enough to answer again.
     """
 
     conversation = models.ForeignKey(
@@ -181,8 +180,8 @@ class IdempotencyKey(models.Model):
     # sha256 of the request body as canonical JSON: a retry must send an equal body.
     request_hash = models.CharField(max_length=64)
     batch = models.BooleanField()
-    first_seq = models.PositiveIntegerField(null=True)
-    last_seq = models.PositiveIntegerField(null=True)
+    first_seq = models.PositiveIntegerField()
+    last_seq = models.PositiveIntegerField()
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

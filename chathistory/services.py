@@ -12,8 +12,8 @@ import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
 from datetime import timedelta
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -165,6 +165,10 @@ def add_message(
                "tool_call_id": tool_call_id, "name": name}
     if metadata is not None:
         message["metadata"] = metadata
+    return _append_one(conversation, message)
+
+
+def _append_one(conversation: Conversation, message: Mapping[str, Any]) -> Message:
     try:
         return _append(conversation, [message])[0]
     except ValidationError as error:
@@ -293,10 +297,12 @@ def _integrity_error_to_validation(
     error: IntegrityError, messages: Sequence[Mapping[str, Any]]
 ) -> ValidationError:
     """The unique constraints that guard tool calls, raced or reused, as the contract's 400."""
-    text = str(error)
-    if "tool_call_id" in text or "chathistory_msg_one_answer" in text:
+    # The first line names the constraint (PostgreSQL) or its columns (SQLite); later lines
+    # quote the key's values, which are the client's own text and could match anything.
+    text = str(error).splitlines()[0] if str(error) else ""
+    if "chathistory_msg_one_answer" in text or "chathistory_message.tool_call_id" in text:
         field, message = "tool_call_id", "This tool call has already been answered."
-    elif "call_id" in text or "chathistory_toolcall_conv_call" in text:
+    elif "chathistory_toolcall_conv_call" in text or "chathistory_toolcall.call_id" in text:
         field, message = "tool_calls", "A tool call with this id was already made in this conversation."
     else:
         raise error
@@ -381,11 +387,7 @@ def append(conversation: Conversation, payload: Any) -> Appended:
     Errors are shaped like the request: ``{field: [...]}`` for one message, one dict per item for a batch.
     """
     if isinstance(payload, Mapping):
-        try:
-            return Appended(add_messages(conversation, [payload]), batch=False)
-        except ValidationError as error:
-            errors = error.errors
-            raise ValidationError(errors[0] if isinstance(errors, list) else errors) from None
+        return Appended([_append_one(conversation, payload)], batch=False)
     if isinstance(payload, list):
         if not payload:
             raise _reject({"non_field_errors": ["Send at least one message."]}, "batch")
@@ -399,8 +401,9 @@ def append(conversation: Conversation, payload: Any) -> Appended:
 def append_idempotently(conversation: Conversation, payload: Any, *, key: str) -> Appended:
     """``append`` once per ``key``: a retry with an equal body replays the first result.
 
-    The key's row is inserted in the append's transaction, so racing requests queue on its unique
-    constraint and all but one replay; a rejected append rolls the key back with it.
+    The key's row is inserted in the append's transaction: racing requests queue on the
+    conversation's row lock, and each one after the first finds the key taken at its insert,
+    rolls its append back and replays. A rejected append never stores its key.
     Raises ``IdempotencyKeyReused`` when the key came with a different body.
     """
     fingerprint = request_fingerprint(payload)
@@ -409,13 +412,10 @@ def append_idempotently(conversation: Conversation, payload: Any, *, key: str) -
         return replay
     try:
         with transaction.atomic():
-            record = IdempotencyKey.objects.create(
-                conversation=conversation, key=key, request_hash=fingerprint,
-                batch=isinstance(payload, list),
-            )
             appended = append(conversation, payload)
-            IdempotencyKey.objects.filter(pk=record.pk).update(
-                first_seq=appended.messages[0].seq, last_seq=appended.messages[-1].seq
+            IdempotencyKey.objects.create(
+                conversation=conversation, key=key, request_hash=fingerprint, batch=appended.batch,
+                first_seq=appended.messages[0].seq, last_seq=appended.messages[-1].seq,
             )
     except IntegrityError:
         # A racing request with this key committed first.

@@ -26,6 +26,9 @@ MAX_TITLE_LENGTH = 200
 MAX_NAME_LENGTH = 64
 MAX_TOOL_CALL_ID_LENGTH = 255
 MAX_JSON_DEPTH = 100
+# Read once: Role.values builds a new list on every access, and each message checks it five times.
+# A tuple, not a set: a role sent as a JSON list or object must compare unequal, not fail to hash.
+ROLES = tuple(Role.values)
 
 # PostgreSQL cannot store U+0000 in text, and a lone surrogate cannot be encoded as UTF-8 at all.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -176,9 +179,9 @@ def message_errors(data: Mapping[str, Any]) -> FieldErrors:
 
     role = data.get("role")
     if role is None:
-        errors.add("role", f"This field is required: one of {', '.join(Role.values)}.")
-    elif role not in Role.values:
-        errors.add("role", f"{role!r} is not a valid role. Use one of: {', '.join(Role.values)}.")
+        errors.add("role", f"This field is required: one of {', '.join(ROLES)}.")
+    elif role not in ROLES:
+        errors.add("role", f"{role!r} is not a valid role. Use one of: {', '.join(ROLES)}.")
 
     content = data.get("content")
     if content is not None:
@@ -192,7 +195,7 @@ def message_errors(data: Mapping[str, Any]) -> FieldErrors:
 
     tool_calls = data.get("tool_calls")
     if tool_calls is not None:
-        if role in Role.values and role != Role.ASSISTANT:
+        if role in ROLES and role != Role.ASSISTANT:
             errors.add("tool_calls", "Only assistant messages can make tool calls.")
         else:
             for problem in tool_calls_errors(tool_calls):
@@ -204,10 +207,10 @@ def message_errors(data: Mapping[str, Any]) -> FieldErrors:
             errors.add("tool_call_id", "Required for a tool message: the id of the call it answers.")
         else:
             _check_string(errors, "tool_call_id", tool_call_id, max_length=MAX_TOOL_CALL_ID_LENGTH)
-    elif tool_call_id is not None and role in Role.values:
+    elif tool_call_id is not None and role in ROLES:
         errors.add("tool_call_id", "Only tool messages answer a tool call.")
 
-    if content is None and role in Role.values:
+    if content is None and role in ROLES:
         if role != Role.ASSISTANT:
             errors.add("content", "This field is required (an empty string is allowed).")
         elif not tool_calls:

@@ -3,7 +3,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
@@ -116,6 +116,18 @@ def test_the_purge_command_deletes_keys_past_the_retention_setting(api, conversa
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
     assert "Deleted 1" in out.getvalue()
     assert post(api, conversation, MESSAGE, key="old").status_code == 201
+
+
+def test_the_purge_command_refuses_negative_hours(db):
+    with pytest.raises(CommandError, match="--hours"):
+        call_command("chathistory_purge_idempotency_keys", "--hours", "-1")
+
+
+def test_a_stored_key_records_the_seqs_it_answers_with(api, conversation):
+    post(api, conversation, [MESSAGE, MESSAGE])
+
+    record = IdempotencyKey.objects.get()
+    assert (record.first_seq, record.last_seq, record.batch) == (1, 2, True)
 
 
 @pytest.mark.postgres

@@ -1,5 +1,6 @@
 import pytest
 from django.test import override_settings
+from django.utils.dateparse import parse_datetime
 
 from chathistory import services
 from chathistory.models import Message
@@ -40,6 +41,7 @@ def test_list_returns_messages_in_seq_order_with_the_documented_fields(api, tool
         "id", "seq", "role", "content", "name", "tool_calls", "tool_call_id", "metadata", "created_at",
     }
     assert response.json()["results"][2]["tool_calls"] == [tool_call()]
+    assert parse_datetime(first["created_at"]).utcoffset() is not None
 
 
 def test_role_filter_is_repeatable(api, tool_turn):

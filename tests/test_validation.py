@@ -218,6 +218,14 @@ def test_tool_call_id_already_made_in_the_conversation_is_rejected(conversation,
     assert set(rejection.value.errors) == {"tool_calls"}
 
 
+def test_a_reused_call_id_that_looks_like_a_column_name_is_still_named_tool_calls(conversation, nothing_stored):
+    # PostgreSQL quotes the clashing key's value in its error: the field comes from the constraint.
+    make_message(conversation, role="assistant", content=None, tool_calls=[tool_call("tool_call_id")])
+    with nothing_stored() as rejection:
+        services.add_message(conversation, role="assistant", tool_calls=[tool_call("tool_call_id")])
+    assert set(rejection.value.errors) == {"tool_calls"}
+
+
 def test_tool_call_id_made_twice_within_one_batch_is_rejected(conversation, nothing_stored):
     batch = [
         {"role": "assistant", "tool_calls": [tool_call("call_1")]},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chathistory import services
 from chathistory.conf import app_settings
@@ -27,7 +27,6 @@ class Command(BaseCommand):
         if hours is None:
             hours = app_settings.IDEMPOTENCY_KEY_RETENTION_HOURS
         if hours < 0:
-            self.stderr.write("--hours must be 0 or more.")
-            raise SystemExit(2)
+            raise CommandError("--hours must be 0 or more.")
         deleted = services.purge_idempotency_keys(older_than=timedelta(hours=hours))
         self.stdout.write(f"Deleted {deleted} idempotency key(s) older than {hours} hour(s).")
