@@ -104,7 +104,8 @@ class Message(models.Model):
     objects = MessageQuerySet.as_manager()
 
     class Meta:
-        ordering = ["conversation", "seq"]
+        # No default ordering: it would join conversations into every message query. Order by
+        # seq within a conversation (``in_conversation``), by id across them.
         constraints = [
             # A conversation's messages in order, a page after a seq, and the last N.
             models.UniqueConstraint(
@@ -168,9 +169,10 @@ class ToolCall(models.Model):
 class IdempotencyKey(models.Model):
     """An ``Idempotency-Key`` used on a conversation's append route, so a retry replays the first answer.
 
-    The row is inserted at the end of the append's transaction; the unique (conversation, key)
-    constraint makes a racing retry roll its own append back. The messages are immutable, so
-    the seq range and whether the request was one object or an array are enough to answer again.
+    The row is inserted at the end of the append's transaction and looked up under the
+    conversation's row lock, so a racing retry waits for the first append and then finds it; the
+    unique (conversation, key) constraint is a last line of defence. The messages are immutable,
+    so their seq range is enough to answer again.
     """
 
     conversation = models.ForeignKey(
@@ -179,7 +181,6 @@ class IdempotencyKey(models.Model):
     key = models.CharField(max_length=255)
     # sha256 of the request body as canonical JSON: a retry must send an equal body.
     request_hash = models.CharField(max_length=64)
-    batch = models.BooleanField()
     first_seq = models.PositiveIntegerField()
     last_seq = models.PositiveIntegerField()
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -2,7 +2,8 @@
 
 ``bulk_create`` spends about half of an append building its statement; these build it
 directly, still preparing every value through the model's own fields, so what is stored is
-exactly what the ORM would store. Only services.py calls them, inside its transaction.
+exactly what the ORM would store. Only the append service calls them, inside its transaction,
+on the database the routers chose.
 """
 
 from __future__ import annotations
@@ -10,42 +11,48 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import connection
+from django.db import connections
+from django.db.models import Field
 
 from chathistory.models import Conversation, Message
 
-_MESSAGE_FIELDS = (
-    "conversation", "seq", "role", "content", "name", "tool_calls", "tool_call_id", "metadata", "created_at",
-)
+
+def message_insert_fields() -> list[Field]:
+    """Every column an INSERT of a message writes: each concrete field but the generated primary key."""
+    meta = Message._meta
+    return [field for field in meta.concrete_fields if field is not meta.pk]
 
 
-def reserve_seqs(conversation: Conversation, count: int, now: datetime) -> int | None:
+def reserve_seqs(conversation: Conversation, count: int, now: datetime, *, using: str) -> int | None:
     """Take the next ``count`` seqs and return the last one (None if the conversation is gone).
 
     One ``UPDATE … RETURNING``: its row lock holds other writers of this conversation until
     the transaction commits, so seqs stay gapless and unique without ever counting messages.
     """
+    connection = connections[using]
+    quote = connection.ops.quote_name
     meta = Conversation._meta
-    table = connection.ops.quote_name(meta.db_table)
-    pk = meta.pk.get_db_prep_value(conversation.pk, connection)
-    updated_at = meta.get_field("updated_at").get_db_prep_value(now, connection)
+    counter = quote(meta.get_field("message_count").column)
+    updated_at = meta.get_field("updated_at")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET message_count = message_count + %s, updated_at = %s "
-            f"WHERE id = %s RETURNING message_count",
-            [count, updated_at, pk],
+            f"UPDATE {quote(meta.db_table)} SET {counter} = {counter} + %s, {quote(updated_at.column)} = %s "
+            f"WHERE {quote(meta.pk.column)} = %s RETURNING {counter}",
+            [count, updated_at.get_db_prep_value(now, connection), meta.pk.get_db_prep_value(conversation.pk, connection)],
         )
         row = cursor.fetchone()
     return None if row is None else row[0]
 
 
-def insert_messages(messages: Sequence[Message]) -> None:
+def insert_messages(messages: Sequence[Message], *, using: str) -> None:
     """INSERT unsaved messages, in as few statements as the backend's parameter limit allows, and set their ids."""
-    meta = Message._meta
+    connection = connections[using]
     quote = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in _MESSAGE_FIELDS]
+    meta = Message._meta
+    fields = message_insert_fields()
     columns = ", ".join(quote(field.column) for field in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    seq_column = quote(meta.get_field("seq").column)
     batch_size = connection.ops.bulk_batch_size(fields, messages)
     by_seq = {message.seq: message for message in messages}
     with connection.cursor() as cursor:
@@ -53,7 +60,7 @@ def insert_messages(messages: Sequence[Message]) -> None:
             batch = messages[start : start + batch_size]
             cursor.execute(
                 f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(batch))} "
-                f"RETURNING {quote('seq')}, {quote(meta.pk.column)}",
+                f"RETURNING {seq_column}, {quote(meta.pk.column)}",
                 [field.get_db_prep_save(getattr(message, field.attname), connection)
                  for message in batch for field in fields],
             )
@@ -62,4 +69,4 @@ def insert_messages(messages: Sequence[Message]) -> None:
                 by_seq[seq].pk = pk
     for message in messages:
         message._state.adding = False
-        message._state.db = connection.alias
+        message._state.db = using

@@ -1,24 +1,41 @@
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from chathistory.exceptions import ValidationError
 from chathistory.models import Conversation, Message, ToolCall
 from tests.factories import make_conversation, make_user
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# Under tests.settings_routed, chathistory lives in the "chat" database and default must stay untouched.
+ROUTED = "chat" in settings.DATABASES
+CHAT_DATABASE = "chat" if ROUTED else "default"
 
 
 def pytest_collection_modifyitems(config, items):
-    if ON_POSTGRES:
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…")
+    skip_postgres = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…")
+    skip_routed = pytest.mark.skip(reason="needs the routed settings: --ds=tests.settings_routed")
     for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
+        if "postgres" in item.keywords and not ON_POSTGRES:
+            item.add_marker(skip_postgres)
+        if "routed" in item.keywords and not ROUTED:
+            item.add_marker(skip_routed)
+        if ROUTED:
+            # Every test may use both databases; the closest marker is the one pytest-django reads.
+            marker = item.get_closest_marker("django_db")
+            transaction = bool(marker and (marker.kwargs.get("transaction") or marker.args))
+            item.add_marker(pytest.mark.django_db(transaction=transaction, databases="__all__"), append=False)
+
+
+@pytest.fixture
+def django_assert_num_queries(django_assert_num_queries):
+    """Counts the queries on the database that holds chathistory's tables."""
+    return functools.partial(django_assert_num_queries, connection=connections[CHAT_DATABASE])
 
 
 @pytest.fixture

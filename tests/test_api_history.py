@@ -1,11 +1,11 @@
 import pytest
-from django.db import connection
+from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import TypeAdapter
 
 from chathistory import services
-from tests.conftest import ON_POSTGRES
+from tests.conftest import CHAT_DATABASE, ON_POSTGRES
 from tests.factories import make_message, tool_call
 
 OPENAI_MESSAGES = TypeAdapter(list[ChatCompletionMessageParam])
@@ -101,6 +101,7 @@ def test_history_ignores_undocumented_parameters(api, conversation):
 
 @pytest.mark.skipif(ON_POSTGRES, reason="checks SQLite's query planner")
 def test_earlier_instructions_are_found_through_their_index_not_a_walk_of_the_conversation(long_turns):
+    connection = connections[CHAT_DATABASE]
     with CaptureQueriesContext(connection) as captured:
         services.get_openai_messages(long_turns, last=3)
     lookup = next(query["sql"] for query in captured.captured_queries if "IN ('system', 'developer')" in query["sql"])

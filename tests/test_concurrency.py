@@ -104,7 +104,7 @@ def test_racing_answers_to_one_tool_call_store_exactly_one():
     stored = [outcome for outcome in outcomes if isinstance(outcome, Message)]
     assert len(stored) == 1 and len(rejected) == 1, outcomes
     assert set(rejected[0].errors) == {"tool_call_id"}
-    assert list(Message.objects.filter(conversation=conversation).values_list("seq", "tool_call_id")) == [
+    assert list(Message.objects.filter(conversation=conversation).order_by("seq").values_list("seq", "tool_call_id")) == [
         (1, None), (2, "call_1"),
     ]
     assert Conversation.objects.get(pk=conversation.pk).message_count == 2

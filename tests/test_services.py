@@ -393,9 +393,10 @@ def test_appends_and_reads_run_a_fixed_number_of_queries(conversation, django_as
     # Inside the test's transaction each append also runs SAVEPOINT and RELEASE SAVEPOINT.
     with django_assert_num_queries(4):  # UPDATE … RETURNING, INSERT
         make_message(conversation, content="plain")
-    with django_assert_num_queries(5):  # UPDATE … RETURNING, INSERT message, INSERT tool calls
+    # UPDATE … RETURNING, SELECT the ids (not made before), INSERT message, INSERT tool calls
+    with django_assert_num_queries(6):
         make_message(conversation, role="assistant", content=None, tool_calls=[tool_call("a"), tool_call("b")])
-    with django_assert_num_queries(5):  # UPDATE … RETURNING, SELECT the call, INSERT
+    with django_assert_num_queries(5):  # UPDATE … RETURNING, SELECT the call (made, unanswered), INSERT
         make_message(conversation, role="tool", tool_call_id="a", content="18C")
     with django_assert_num_queries(5):
         services.add_messages(conversation, [{"role": "tool", "tool_call_id": "b", "content": "x"}] + [

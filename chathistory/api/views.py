@@ -271,19 +271,28 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ChatHisto
         },
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        conversation = self.conversation
         payload = self.json_body(request, expect_object=False)
+        batch = isinstance(payload, list)
+        messages = _messages_of(payload)
         key = self._idempotency_key(request)
-        if key is None:
-            appended = services.append(conversation, payload)
-        else:
-            appended = services.append_idempotently(conversation, payload, key=key)
-        data = MessageSerializer(appended.messages, many=True).data
-        if appended.replayed:
-            return Response(
-                data if appended.batch else data[0], headers={"Idempotent-Replayed": "true"}
-            )
-        return Response(data if appended.batch else data[0], status=status.HTTP_201_CREATED)
+        created = True
+        try:
+            if key is None:
+                stored = services.add_messages(self.conversation, messages)
+            else:
+                stored, created = services.add_messages_once(
+                    self.conversation, messages, key=key, request_hash=services.request_fingerprint(payload)
+                )
+        except ValidationError as error:
+            if batch or not isinstance(error.errors, list):
+                raise
+            # One object in, one error object out (an array gets one per item).
+            raise ValidationError(error.errors[0]) from None
+        data = MessageSerializer(stored, many=True).data
+        body = data if batch else data[0]
+        if not created:
+            return Response(body, headers={"Idempotent-Replayed": "true"})
+        return Response(body, status=status.HTTP_201_CREATED)
 
     def _idempotency_key(self, request: Request) -> str | None:
         key = request.headers.get(IDEMPOTENCY_HEADER)
@@ -295,6 +304,19 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ChatHisto
                 {IDEMPOTENCY_HEADER: [f"Must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters of text."]}
             )
         return key
+
+
+def _messages_of(payload: Any) -> list[Any]:
+    """The append route's body as a list of messages: one object, or a non-empty array of them."""
+    if isinstance(payload, dict):
+        return [payload]
+    if isinstance(payload, list):
+        if not payload:
+            raise ValidationError({"non_field_errors": ["Send at least one message."]})
+        return payload
+    raise ValidationError(
+        {"non_field_errors": ["Expected a message (a JSON object) or a batch (a JSON array of messages)."]}
+    )
 
 
 class ObtainTokenView(ObtainAuthToken):

@@ -1,0 +1,34 @@
+"""The public Python API of chathistory: every write and every rule goes through here.
+
+The REST API, the admin and the management commands call these functions; none of them
+writes a model directly. Each write is one transaction on the database the project's routers
+choose; appends lock only the conversation's row, so their cost does not depend on how long
+the conversation is.
+"""
+
+from chathistory.services.appends import add_message, add_messages, add_messages_once, request_fingerprint
+from chathistory.services.conversations import (
+    delete_conversation,
+    get_or_create_conversation,
+    list_conversations,
+    set_archived,
+    update_conversation,
+)
+from chathistory.services.history import get_chat_history, get_openai_messages, to_openai_messages
+from chathistory.services.retention import purge_idempotency_keys
+
+__all__ = [
+    "add_message",
+    "add_messages",
+    "add_messages_once",
+    "delete_conversation",
+    "get_chat_history",
+    "get_openai_messages",
+    "get_or_create_conversation",
+    "list_conversations",
+    "purge_idempotency_keys",
+    "request_fingerprint",
+    "set_archived",
+    "to_openai_messages",
+    "update_conversation",
+]
