@@ -70,3 +70,59 @@ def insert_messages(messages: Sequence[Message], *, using: str) -> None:
     for message in messages:
         message._state.adding = False
         message._state.db = using
+
+
+def can_append_in_one_statement(using: str) -> bool:
+    """Whether the backend takes a data-modifying CTE: one statement both reserves seqs and inserts."""
+    return connections[using].vendor == "postgresql"
+
+
+def append_in_one_statement(
+    conversation: Conversation, messages: Sequence[Message], now: datetime, *, using: str
+) -> int | None:
+    """Reserve the seqs and insert ``messages`` in one statement; return the last seq (None if the conversation is gone).
+
+    ``WITH counter AS (UPDATE … RETURNING) INSERT … SELECT … FROM counter``: the UPDATE takes the
+    row lock and the INSERT numbers the messages from what it returned, so in autocommit an append
+    is one round trip and one implicit transaction. Only for messages whose rules need no reads
+    under the lock (no tool calls, no tool results, no idempotency key). Sets each message's seq and id.
+    """
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    conversations, table = Conversation._meta, Message._meta
+    counter = quote(conversations.get_field("message_count").column)
+    updated_at = conversations.get_field("updated_at")
+    seq_field = table.get_field("seq")
+    fields = [field for field in message_insert_fields() if field is not seq_field]
+    names = [quote(field.column) for field in fields]
+    # Typed placeholders: VALUES would otherwise read a NULL or a string as text, which jsonb refuses.
+    row = "(" + ", ".join(f"%s::{field.cast_db_type(connection)}" for field in fields) + ", %s::integer)"
+    values = [
+        value
+        for offset, message in enumerate(messages, start=1)
+        for value in (*(field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields), offset)
+    ]
+    sql = (
+        f"WITH counter AS (UPDATE {quote(conversations.db_table)} "
+        f"SET {counter} = {counter} + %s, {quote(updated_at.column)} = %s "
+        f"WHERE {quote(conversations.pk.column)} = %s RETURNING {counter}) "
+        f"INSERT INTO {quote(table.db_table)} ({', '.join(names)}, {quote(seq_field.column)}) "
+        f"SELECT {', '.join(f'v.{name}' for name in names)}, counter.{counter} - %s + v.{quote('ord')} "
+        f"FROM counter CROSS JOIN (VALUES {', '.join([row] * len(messages))}) "
+        f"AS v ({', '.join(names)}, {quote('ord')}) "
+        f"RETURNING {quote(seq_field.column)}, {quote(table.pk.column)}"
+    )
+    params = [
+        len(messages), updated_at.get_db_prep_value(now, connection),
+        conversations.pk.get_db_prep_value(conversation.pk, connection), len(messages), *values,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        returned = sorted(cursor.fetchall())
+    if not returned:
+        return None
+    for message, (seq, pk) in zip(messages, returned):
+        message.seq, message.pk = seq, pk
+        message._state.adding = False
+        message._state.db = using
+    return returned[-1][0]
