@@ -313,8 +313,8 @@ def _check_file_part(errors: _Errors, where: str, part: dict[str, Any]) -> tuple
         path = f"{where}.file"
         for key in ("file_data", "file_id", "filename"):
             if key in file:
-                _check_required_string(errors, f"{path}.{key}", file[key])
-        if not any(isinstance(file.get(key), str) and file[key] for key in ("file_data", "file_id")):
+                _check_required_string(errors, f"{path}.{key}", file[key], non_empty=key != "filename")
+        if "file_data" not in file and "file_id" not in file:
             errors.add(
                 path,
                 'Needs "file_data" (the file as a base64 data URL) or "file_id" '

@@ -381,7 +381,7 @@ def _from_user(errors: _Errors, path: str, blocks: list[tuple[int, Block]]) -> l
 
     def flush() -> None:
         if pending:
-            stored.append(_stored("user", _content(pending)))
+            stored.append(_stored("user", _content(list(pending))))
             pending.clear()
 
     for index, block in blocks:
