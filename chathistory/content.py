@@ -204,7 +204,8 @@ def tool_calls_errors(role: Any, tool_calls: Any) -> FieldErrors:
             errors.add(f"{where}.type", f'Must be "function" or "custom", not {shown}.')
         else:
             _check_call_payload(errors, where, call, call_type)
-        _check_other_keys(errors, where, call, known=("id", "type", call_type))
+        payload_key = call_type if isinstance(call_type, str) else "type"
+        _check_other_keys(errors, where, call, known=("id", "type", payload_key))
     return dict(errors)
 
 
@@ -221,7 +222,11 @@ def _check_call_payload(errors: _Errors, where: str, call: dict[str, Any], call_
     _check_required_string(errors, f"{path}.name", payload.get("name"), non_empty=True)
     value = payload.get(field)
     if not isinstance(value, str):
-        hint = "the JSON text the model wrote" if call_type == "function" else "the text the model wrote"
+        hint = (
+            "the JSON text the model wrote"
+            if call_type == "function"
+            else "the text the model wrote"
+        )
         errors.add(f"{path}.{field}", f"Must be a string ({hint}), not {describe_type(value)}.")
     else:
         _check_text(errors, f"{path}.{field}", value)
@@ -234,10 +239,11 @@ def _check_part(errors: _Errors, where: str, role: Any, part: Any) -> None:
         return
     part_type = part.get("type")
     if not isinstance(part_type, str) or not part_type:
+        given = "an empty string" if part_type == "" else describe_type(part_type)
         errors.add(
             f"{where}.type",
-            "Every content part needs a non-empty string type, such as "
-            f'"text" or "image_url" (not {"an empty string" if part_type == "" else describe_type(part_type)}).',
+            f'Every content part needs a non-empty string type, such as "text" or "image_url" '
+            f"(not {given}).",
         )
         _check_other_keys(errors, where, part, known=("type",))
         return
@@ -313,7 +319,9 @@ def _check_file_part(errors: _Errors, where: str, part: dict[str, Any]) -> tuple
         path = f"{where}.file"
         for key in ("file_data", "file_id", "filename"):
             if key in file:
-                _check_required_string(errors, f"{path}.{key}", file[key], non_empty=key != "filename")
+                _check_required_string(
+                    errors, f"{path}.{key}", file[key], non_empty=key != "filename"
+                )
         if "file_data" not in file and "file_id" not in file:
             errors.add(
                 path,

@@ -35,16 +35,21 @@ def errors_of(role, content):
 
 def test_every_message_of_the_corpus_is_valid():
     for message in CORPUS_MESSAGES:
-        assert body_errors(
-            role=message["role"],
-            content=message.get("content"),
-            refusal=message.get("refusal"),
-            tool_calls=message.get("tool_calls"),
-            max_length=LIMIT,
-        ) == {}, message
+        assert (
+            body_errors(
+                role=message["role"],
+                content=message.get("content"),
+                refusal=message.get("refusal"),
+                tool_calls=message.get("tool_calls"),
+                max_length=LIMIT,
+            )
+            == {}
+        ), message
 
 
-@pytest.mark.parametrize("content", ["", "Hello", "e\u0301 \u05e9\u05dc\u05d5\u05dd \U0001f600\r\n"])
+@pytest.mark.parametrize(
+    "content", ["", "Hello", "e\u0301 \u05e9\u05dc\u05d5\u05dd \U0001f600\r\n"]
+)
 def test_any_string_is_content(content):
     assert errors_of("user", content) == {}
 
@@ -99,7 +104,11 @@ def test_provider_blocks_are_accepted_on_user_and_assistant(role):
 
 
 def test_other_keys_of_a_known_part_are_accepted():
-    part = {**TEXT, "cache_control": {"type": "ephemeral"}, "prompt_cache_breakpoint": {"mode": "explicit"}}
+    part = {
+        **TEXT,
+        "cache_control": {"type": "ephemeral"},
+        "prompt_cache_breakpoint": {"mode": "explicit"},
+    }
     assert errors_of("system", [part]) == {}
 
 
@@ -115,17 +124,44 @@ def test_other_keys_of_a_known_part_are_accepted():
         ({"type": "image_url", "image_url": "https://example.com/a.png"}, "content[0].image_url"),
         ({"type": "image_url", "image_url": {"url": ""}}, "content[0].image_url.url"),
         ({"type": "image_url", "image_url": {}}, "content[0].image_url.url"),
-        ({"type": "image_url", "image_url": {"url": "u", "detail": "ultra"}}, "content[0].image_url.detail"),
-        ({"type": "image_url", "image_url": {"url": "u", "detail": None}}, "content[0].image_url.detail"),
-        ({"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "ogg"}}, "content[0].input_audio.format"),
-        ({"type": "input_audio", "input_audio": {"data": "not base64!", "format": "wav"}}, "content[0].input_audio.data"),
-        ({"type": "input_audio", "input_audio": {"data": "data:audio/wav;base64,UklG", "format": "wav"}}, "content[0].input_audio.data"),
-        ({"type": "input_audio", "input_audio": {"data": "", "format": "wav"}}, "content[0].input_audio.data"),
+        (
+            {"type": "image_url", "image_url": {"url": "u", "detail": "ultra"}},
+            "content[0].image_url.detail",
+        ),
+        (
+            {"type": "image_url", "image_url": {"url": "u", "detail": None}},
+            "content[0].image_url.detail",
+        ),
+        (
+            {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "ogg"}},
+            "content[0].input_audio.format",
+        ),
+        (
+            {"type": "input_audio", "input_audio": {"data": "not base64!", "format": "wav"}},
+            "content[0].input_audio.data",
+        ),
+        (
+            {
+                "type": "input_audio",
+                "input_audio": {"data": "data:audio/wav;base64,UklG", "format": "wav"},
+            },
+            "content[0].input_audio.data",
+        ),
+        (
+            {"type": "input_audio", "input_audio": {"data": "", "format": "wav"}},
+            "content[0].input_audio.data",
+        ),
         ({"type": "input_audio", "input_audio": None}, "content[0].input_audio"),
         ({"type": "file", "file": {"filename": "a.pdf"}}, "content[0].file"),
         ({"type": "file", "file": {"file_id": 7}}, "content[0].file.file_id"),
         ({"type": "file", "file": {"file_data": ""}}, "content[0].file.file_data"),
-        ({"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBE", "filename": None}}, "content[0].file.filename"),
+        (
+            {
+                "type": "file",
+                "file": {"file_data": "data:application/pdf;base64,JVBE", "filename": None},
+            },
+            "content[0].file.filename",
+        ),
         ({"type": "file"}, "content[0].file"),
     ],
 )
@@ -136,7 +172,9 @@ def test_a_malformed_part_is_named_by_the_value_to_fix(part, path):
 
 
 def test_a_malformed_refusal_part_is_named():
-    assert list(errors_of("assistant", [{"type": "refusal", "refusal": 1}])) == ["content[0].refusal"]
+    assert list(errors_of("assistant", [{"type": "refusal", "refusal": 1}])) == [
+        "content[0].refusal"
+    ]
 
 
 def test_each_bad_part_of_a_list_is_named_by_its_index():
@@ -167,8 +205,14 @@ def test_the_length_of_parts_counts_the_characters_of_their_compact_json():
         (lambda bad: bad, "content"),
         (lambda bad: [{"type": "text", "text": bad}], "content[0].text"),
         (lambda bad: [{"type": bad}], "content[0].type"),
-        (lambda bad: [{"type": "image_url", "image_url": {"url": bad}}], "content[0].image_url.url"),
-        (lambda bad: [{"type": "file", "file": {"file_id": "f", "filename": bad}}], "content[0].file.filename"),
+        (
+            lambda bad: [{"type": "image_url", "image_url": {"url": bad}}],
+            "content[0].image_url.url",
+        ),
+        (
+            lambda bad: [{"type": "file", "file": {"file_id": "f", "filename": bad}}],
+            "content[0].file.filename",
+        ),
         (lambda bad: [{**TEXT, "cache_control": {"note": bad}}], "content[0].cache_control"),
         (lambda bad: [{**IMAGE, "image_url": {"url": "u", "x": [bad]}}], "content[0].image_url.x"),
         (lambda bad: [{"type": "thinking", "thinking": bad}], "content[0].thinking"),
@@ -228,10 +272,17 @@ def test_a_malformed_refusal_is_rejected(refusal):
 
 @pytest.mark.parametrize(
     ("content", "refusal", "tool_calls"),
-    [("", None, None), (None, "No.", None), (None, None, [function_call("c")]), ([THINKING], None, None)],
+    [
+        ("", None, None),
+        (None, "No.", None),
+        (None, None, [function_call("c")]),
+        ([THINKING], None, None),
+    ],
 )
 def test_an_assistant_message_needs_content_tool_calls_or_a_refusal(content, refusal, tool_calls):
-    assert presence_errors("assistant", content=content, refusal=refusal, tool_calls=tool_calls) == {}
+    assert (
+        presence_errors("assistant", content=content, refusal=refusal, tool_calls=tool_calls) == {}
+    )
 
 
 def test_an_assistant_message_with_none_of_them_names_content():
@@ -246,7 +297,10 @@ def test_other_roles_need_content(role):
 
 
 def test_an_unknown_role_leaves_the_role_rules_to_the_role_check():
-    assert body_errors(role="wizard", content=None, refusal=None, tool_calls=None, max_length=LIMIT) == {}
+    assert (
+        body_errors(role="wizard", content=None, refusal=None, tool_calls=None, max_length=LIMIT)
+        == {}
+    )
 
 
 def test_body_errors_gathers_every_field():
@@ -292,11 +346,27 @@ def test_tool_calls_must_be_a_non_empty_list_of_objects(tool_calls):
         ({**function_call("c"), "type": "code"}, "tool_calls[0].type"),
         ({"id": "c", "function": {"name": "f", "arguments": "{}"}}, "tool_calls[0].type"),
         ({"id": "c", "type": "function"}, "tool_calls[0].function"),
-        ({"id": "c", "type": "function", "function": {"name": "", "arguments": "{}"}}, "tool_calls[0].function.name"),
-        ({"id": "c", "type": "function", "function": {"name": "f", "arguments": {"city": "Paris"}}}, "tool_calls[0].function.arguments"),
-        ({"id": "c", "type": "custom", "function": {"name": "f", "arguments": "{}"}}, "tool_calls[0].custom"),
+        (
+            {"id": "c", "type": "function", "function": {"name": "", "arguments": "{}"}},
+            "tool_calls[0].function.name",
+        ),
+        (
+            {
+                "id": "c",
+                "type": "function",
+                "function": {"name": "f", "arguments": {"city": "Paris"}},
+            },
+            "tool_calls[0].function.arguments",
+        ),
+        (
+            {"id": "c", "type": "custom", "function": {"name": "f", "arguments": "{}"}},
+            "tool_calls[0].custom",
+        ),
         ({"id": "c", "type": "custom", "custom": {"name": "f"}}, "tool_calls[0].custom.input"),
-        ({"id": "c", "type": "custom", "custom": {"name": "f", "input": 42}}, "tool_calls[0].custom.input"),
+        (
+            {"id": "c", "type": "custom", "custom": {"name": "f", "input": 42}},
+            "tool_calls[0].custom.input",
+        ),
         ({"id": "c", "type": "custom", "custom": {"input": "x"}}, "tool_calls[0].custom.name"),
     ],
 )
@@ -324,7 +394,10 @@ def test_a_repeated_id_names_the_second_call_and_not_the_id():
         (lambda bad: function_call("c", arguments=bad), "tool_calls[0].function.arguments"),
         (lambda bad: custom_call("c", tool_input=bad), "tool_calls[0].custom.input"),
         (lambda bad: {**function_call("c"), "x-trace": [bad]}, "tool_calls[0].x-trace"),
-        (lambda bad: {**custom_call("c"), "custom": {"name": "f", "input": "", "x": bad}}, "tool_calls[0].custom.x"),
+        (
+            lambda bad: {**custom_call("c"), "custom": {"name": "f", "input": "", "x": bad}},
+            "tool_calls[0].custom.x",
+        ),
         (lambda bad: {**function_call("c"), bad: 1}, "tool_calls[0]"),
     ],
 )
@@ -335,6 +408,8 @@ def test_nul_and_lone_surrogates_are_rejected_anywhere_in_tool_calls(bad, make, 
 
 
 def test_a_wrong_tool_call_type_is_quoted_safely():
-    (message,) = tool_calls_errors("assistant", [{**function_call("c"), "type": "\udc00"}])["tool_calls[0].type"]
+    (message,) = tool_calls_errors("assistant", [{**function_call("c"), "type": "\udc00"}])[
+        "tool_calls[0].type"
+    ]
     assert "\udc00" not in message
     assert "\\udc00" in message

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 from anthropic.types import Message, TextBlock, ThinkingBlock, ToolUseBlock, Usage
-from openai.types.chat import ChatCompletion, ChatCompletionMessage, ChatCompletionMessageParam
+from openai.types.chat import (
+    ChatCompletion,
+    ChatCompletionMessage,
+    ChatCompletionMessageParam,
+)
 from openai.types.chat.chat_completion import Choice
 from openai.types.chat.chat_completion_audio import ChatCompletionAudio
 from openai.types.chat.chat_completion_message import Annotation, AnnotationURLCitation
@@ -21,7 +25,11 @@ from pydantic import TypeAdapter
 
 from chathistory.content import body_errors
 from chathistory.exceptions import ValidationError
-from chathistory.shapes import message_from_model_response, to_anthropic_messages, to_openai_messages
+from chathistory.shapes import (
+    message_from_model_response,
+    to_anthropic_messages,
+    to_openai_messages,
+)
 from tests.shapes_corpus import stored
 
 MESSAGE_KEYS = {"role", "content", "refusal", "tool_calls", "tool_call_id", "name", "metadata"}
@@ -41,7 +49,9 @@ def completion(message: ChatCompletionMessage, finish_reason: str = "stop") -> C
 
 def weather_call(call_id: str, city: str) -> ChatCompletionMessageFunctionToolCall:
     return ChatCompletionMessageFunctionToolCall(
-        id=call_id, type="function", function=Function(name="get_weather", arguments=f'{{"city": "{city}"}}')
+        id=call_id,
+        type="function",
+        function=Function(name="get_weather", arguments=f'{{"city": "{city}"}}'),
     )
 
 
@@ -90,14 +100,18 @@ def test_a_chat_completion_gives_its_first_choice_and_its_facts():
 def test_the_model_dump_gives_what_the_object_gives():
     response = completion(ChatCompletionMessage(role="assistant", content="Hello!"))
 
-    assert message_from_model_response(response.model_dump()) == message_from_model_response(response)
-    assert message_from_model_response(response.choices[0].message.model_dump()) == message_from_model_response(
-        response.choices[0].message
+    assert message_from_model_response(response.model_dump()) == message_from_model_response(
+        response
     )
+    assert message_from_model_response(
+        response.choices[0].message.model_dump()
+    ) == message_from_model_response(response.choices[0].message)
 
 
 def test_a_refusal_is_kept_with_null_content():
-    response = completion(ChatCompletionMessage(role="assistant", content=None, refusal="I can't help with that."))
+    response = completion(
+        ChatCompletionMessage(role="assistant", content=None, refusal="I can't help with that.")
+    )
 
     message = message_from_model_response(response)
 
@@ -115,7 +129,9 @@ def test_a_refusal_is_kept_with_null_content():
 
 def test_parallel_tool_calls_are_kept_as_returned():
     calls = [weather_call("call_1", "Paris"), weather_call("call_2", "Rome")]
-    response = completion(ChatCompletionMessage(role="assistant", content=None, tool_calls=calls), "tool_calls")
+    response = completion(
+        ChatCompletionMessage(role="assistant", content=None, tool_calls=calls), "tool_calls"
+    )
 
     message = message_from_model_response(response)
 
@@ -130,21 +146,34 @@ def test_a_custom_tool_call_is_kept_as_returned():
     call = ChatCompletionMessageCustomToolCall(
         id="call_7", type="custom", custom=Custom(name="run_python", input="print(6 * 7)")
     )
-    response = completion(ChatCompletionMessage(role="assistant", content=None, tool_calls=[call]), "tool_calls")
+    response = completion(
+        ChatCompletionMessage(role="assistant", content=None, tool_calls=[call]), "tool_calls"
+    )
 
     message = message_from_model_response(response)
 
     assert message["tool_calls"] == [
-        {"id": "call_7", "type": "custom", "custom": {"name": "run_python", "input": "print(6 * 7)"}}
+        {
+            "id": "call_7",
+            "type": "custom",
+            "custom": {"name": "run_python", "input": "print(6 * 7)"},
+        }
     ]
     assert_storable(message)
 
 
 def test_keys_an_api_adds_to_a_tool_call_are_kept():
     call = ChatCompletionMessageFunctionToolCall.model_validate(
-        {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}, "index": 0}
+        {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "f", "arguments": "{}"},
+            "index": 0,
+        }
     )
-    message = message_from_model_response(ChatCompletionMessage(role="assistant", tool_calls=[call]))
+    message = message_from_model_response(
+        ChatCompletionMessage(role="assistant", tool_calls=[call])
+    )
 
     assert message["tool_calls"][0]["index"] == 0
 
@@ -158,21 +187,31 @@ def test_a_bare_message_has_no_facts_to_give():
 def test_annotations_stay_with_the_text_they_annotate():
     citation = Annotation(
         type="url_citation",
-        url_citation=AnnotationURLCitation(start_index=0, end_index=5, title="Paris", url="https://example.com/"),
+        url_citation=AnnotationURLCitation(
+            start_index=0, end_index=5, title="Paris", url="https://example.com/"
+        ),
     )
     message = message_from_model_response(
         ChatCompletionMessage(role="assistant", content="Paris is sunny.", annotations=[citation])
     )
 
     assert message["content"] == [
-        {"type": "text", "text": "Paris is sunny.", "annotations": [citation.model_dump(mode="json")]}
+        {
+            "type": "text",
+            "text": "Paris is sunny.",
+            "annotations": [citation.model_dump(mode="json")],
+        }
     ]
     assert_storable(message)
 
 
 def test_an_audio_answer_keeps_its_transcript_as_content():
-    audio = ChatCompletionAudio(id="audio_1", data="UklGRg==", expires_at=1_700_003_600, transcript="Hello there.")
-    message = message_from_model_response(completion(ChatCompletionMessage(role="assistant", audio=audio)))
+    audio = ChatCompletionAudio(
+        id="audio_1", data="UklGRg==", expires_at=1_700_003_600, transcript="Hello there."
+    )
+    message = message_from_model_response(
+        completion(ChatCompletionMessage(role="assistant", audio=audio))
+    )
 
     assert message["content"] == "Hello there."
 
@@ -198,7 +237,9 @@ def test_an_anthropic_answer_with_thinking_text_and_two_tool_uses():
         [
             ThinkingBlock(type="thinking", thinking="Two cities.", signature="c2lnbmF0dXJl"),
             TextBlock(type="text", text="Checking both."),
-            ToolUseBlock(type="tool_use", id="toolu_1", name="get_weather", input={"city": "Paris"}),
+            ToolUseBlock(
+                type="tool_use", id="toolu_1", name="get_weather", input={"city": "Paris"}
+            ),
             ToolUseBlock(type="tool_use", id="toolu_2", name="get_weather", input={"city": "Rome"}),
         ],
         stop_reason="tool_use",
@@ -214,8 +255,16 @@ def test_an_anthropic_answer_with_thinking_text_and_two_tool_uses():
         ],
         "refusal": None,
         "tool_calls": [
-            {"id": "toolu_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'}},
-            {"id": "toolu_2", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Rome"}'}},
+            {
+                "id": "toolu_1",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'},
+            },
+            {
+                "id": "toolu_2",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": '{"city":"Rome"}'},
+            },
         ],
         "tool_call_id": None,
         "name": None,
@@ -235,7 +284,9 @@ def test_an_anthropic_answer_goes_back_to_anthropic_as_it_came():
         [
             ThinkingBlock(type="thinking", thinking="Hmm.", signature="c2ln"),
             TextBlock(type="text", text="Checking."),
-            ToolUseBlock(type="tool_use", id="toolu_1", name="get_weather", input={"city": "Paris"}),
+            ToolUseBlock(
+                type="tool_use", id="toolu_1", name="get_weather", input={"city": "Paris"}
+            ),
         ],
         stop_reason="tool_use",
     )
@@ -249,13 +300,20 @@ def test_an_anthropic_answer_goes_back_to_anthropic_as_it_came():
         "content": [
             {"type": "thinking", "thinking": "Hmm.", "signature": "c2ln"},
             {"type": "text", "text": "Checking."},
-            {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}},
+            {
+                "type": "tool_use",
+                "id": "toolu_1",
+                "name": "get_weather",
+                "input": {"city": "Paris"},
+            },
         ],
     }
 
 
 def test_an_anthropic_text_answer_is_string_content():
-    message = message_from_model_response(anthropic_message([TextBlock(type="text", text="Hello!")]))
+    message = message_from_model_response(
+        anthropic_message([TextBlock(type="text", text="Hello!")])
+    )
 
     assert message["content"] == "Hello!"
     assert message["metadata"]["stop_reason"] == "end_turn"
@@ -291,7 +349,13 @@ def test_a_malformed_anthropic_block_is_named_under_response():
         ["Hello!"],
         {"content": "Hello!"},
         {"role": "user", "content": "Hello!"},
-        {"id": "msg_1", "type": "message", "role": "assistant", "status": "completed", "content": []},
+        {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "status": "completed",
+            "content": [],
+        },
         {"id": "chatcmpl-1", "object": "chat.completion", "choices": []},
         {"id": "chatcmpl-1", "object": "chat.completion", "choices": [{"index": 0}]},
     ],

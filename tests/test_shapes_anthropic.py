@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from anthropic.types import MessageParam, TextBlock, TextBlockParam, ThinkingBlock, ToolUseBlock
+from anthropic.types import (
+    MessageParam,
+    TextBlock,
+    TextBlockParam,
+    ThinkingBlock,
+    ToolUseBlock,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,8 +24,8 @@ from tests.shapes_corpus import (
     corpus,
     custom_call,
     function_call,
-    strict_adapter,
     stored,
+    strict_adapter,
     validate_strictly,
 )
 
@@ -86,7 +92,10 @@ def test_user_parts_become_blocks_and_audio_and_uploaded_files_are_left_out():
                 {"type": "image_url", "image_url": {"url": PNG_DATA_URL, "detail": "high"}},
                 {"type": "image_url", "image_url": {"url": "https://example.com/cat.jpg"}},
                 {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}},
-                {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBE", "filename": "a.pdf"}},
+                {
+                    "type": "file",
+                    "file": {"file_data": "data:application/pdf;base64,JVBE", "filename": "a.pdf"},
+                },
                 {"type": "file", "file": {"file_data": "data:text/plain;base64,aGk="}},
                 {"type": "file", "file": {"file_id": "file-1"}},
                 {"type": "search_result", "source": "s", "title": "t", "content": []},
@@ -96,9 +105,15 @@ def test_user_parts_become_blocks_and_audio_and_uploaded_files_are_left_out():
 
     assert user["content"] == [
         {"type": "text", "text": "Look"},
-        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}},
+        {
+            "type": "image",
+            "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="},
+        },
         {"type": "image", "source": {"type": "url", "url": "https://example.com/cat.jpg"}},
-        {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBE"}},
+        {
+            "type": "document",
+            "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBE"},
+        },
         {"type": "search_result", "source": "s", "title": "t", "content": []},
     ]
 
@@ -155,7 +170,11 @@ def test_a_user_message_right_after_tool_results_joins_them():
 
 def test_a_system_message_does_not_break_a_run_of_tool_results():
     result = shaped(
-        {"role": "assistant", "content": None, "tool_calls": [function_call("c1"), function_call("c2")]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [function_call("c1"), function_call("c2")],
+        },
         {"role": "tool", "tool_call_id": "c1", "content": "a"},
         {"role": "system", "content": "Be brief."},
         {"role": "tool", "tool_call_id": "c2", "content": "b"},
@@ -176,7 +195,12 @@ def test_tool_use_input_is_the_parsed_arguments_or_empty():
     (assistant,) = shaped({"role": "assistant", "content": None, "tool_calls": calls})["messages"]
 
     assert [block["input"] for block in assistant["content"]] == [
-        {"city": "Paris", "days": [1, 2]}, {}, {}, {}, {}, {"input": "print(1)"},
+        {"city": "Paris", "days": [1, 2]},
+        {},
+        {},
+        {},
+        {},
+        {"input": "print(1)"},
     ]
     validate_strictly(MESSAGES, [assistant])
 
@@ -199,7 +223,12 @@ def test_empty_text_is_left_out_and_so_is_a_message_left_with_nothing():
         {"role": "system", "content": ""},
         {"role": "user", "content": [{"type": "text", "text": ""}, {"type": "text", "text": "Hi"}]},
         {"role": "assistant", "content": ""},
-        {"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}]},
+        {
+            "role": "user",
+            "content": [
+                {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}
+            ],
+        },
         {"role": "assistant", "content": "", "tool_calls": [function_call("c1")]},
         {"role": "tool", "tool_call_id": "c1", "content": ""},
     )
@@ -208,7 +237,17 @@ def test_empty_text_is_left_out_and_so_is_a_message_left_with_nothing():
         "system": [],
         "messages": [
             {"role": "user", "content": [{"type": "text", "text": "Hi"}]},
-            {"role": "assistant", "content": [{"type": "tool_use", "id": "c1", "name": "get_weather", "input": {"city": "Paris"}}]},
+            {
+                "role": "assistant",
+                "content": [
+                    {
+                        "type": "tool_use",
+                        "id": "c1",
+                        "name": "get_weather",
+                        "input": {"city": "Paris"},
+                    }
+                ],
+            },
             {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "c1"}]},
         ],
     }
@@ -219,11 +258,24 @@ def test_only_the_keys_anthropic_takes_are_carried_onto_blocks():
         {
             "role": "user",
             "content": [
-                {"type": "text", "text": "Hi", "cache_control": CACHE, "prompt_cache_breakpoint": {"mode": "explicit"}},
-                {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}, "cache_control": CACHE},
+                {
+                    "type": "text",
+                    "text": "Hi",
+                    "cache_control": CACHE,
+                    "prompt_cache_breakpoint": {"mode": "explicit"},
+                },
+                {
+                    "type": "image_url",
+                    "image_url": {"url": "https://example.com/a.png"},
+                    "cache_control": CACHE,
+                },
             ],
         },
-        {"role": "assistant", "content": None, "tool_calls": [{**function_call("c1"), "cache_control": CACHE, "x-trace": 1}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{**function_call("c1"), "cache_control": CACHE, "x-trace": 1}],
+        },
     )
 
     user, assistant = result["messages"]
@@ -242,8 +294,14 @@ def test_one_plain_text_block_is_string_content_and_anything_more_is_parts():
         [
             {"role": "user", "content": "Hi"},
             {"role": "assistant", "content": [{"type": "text", "text": "Hello"}]},
-            {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
-            {"role": "assistant", "content": [{"type": "text", "text": "c", "cache_control": CACHE}]},
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}],
+            },
+            {
+                "role": "assistant",
+                "content": [{"type": "text", "text": "c", "cache_control": CACHE}],
+            },
         ]
     )
 
@@ -266,8 +324,19 @@ def test_images_become_image_url_parts_and_other_sources_are_kept():
             {
                 "role": "user",
                 "content": [
-                    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}},
-                    {"type": "image", "source": {"type": "url", "url": "https://example.com/a.png"}, "cache_control": CACHE},
+                    {
+                        "type": "image",
+                        "source": {
+                            "type": "base64",
+                            "media_type": "image/png",
+                            "data": "iVBORw0KGgo=",
+                        },
+                    },
+                    {
+                        "type": "image",
+                        "source": {"type": "url", "url": "https://example.com/a.png"},
+                        "cache_control": CACHE,
+                    },
                     file_image,
                 ],
             }
@@ -276,7 +345,11 @@ def test_images_become_image_url_parts_and_other_sources_are_kept():
 
     assert user["content"] == [
         {"type": "image_url", "image_url": {"url": PNG_DATA_URL}},
-        {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}, "cache_control": CACHE},
+        {
+            "type": "image_url",
+            "image_url": {"url": "https://example.com/a.png"},
+            "cache_control": CACHE,
+        },
         file_image,
     ]
 
@@ -289,8 +362,19 @@ def test_tool_use_becomes_a_function_call_with_compact_json_arguments():
                 "content": [
                     THINKING,
                     {"type": "text", "text": "Checking."},
-                    {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Zürich", "days": 2}},
-                    {"type": "tool_use", "id": "toolu_2", "name": "now", "input": {}, "cache_control": CACHE},
+                    {
+                        "type": "tool_use",
+                        "id": "toolu_1",
+                        "name": "get_weather",
+                        "input": {"city": "Zürich", "days": 2},
+                    },
+                    {
+                        "type": "tool_use",
+                        "id": "toolu_2",
+                        "name": "now",
+                        "input": {},
+                        "cache_control": CACHE,
+                    },
                 ],
             }
         ]
@@ -300,8 +384,17 @@ def test_tool_use_becomes_a_function_call_with_compact_json_arguments():
         "role": "assistant",
         "content": [THINKING, {"type": "text", "text": "Checking."}],
         "tool_calls": [
-            {"id": "toolu_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Zürich","days":2}'}},
-            {"id": "toolu_2", "type": "function", "function": {"name": "now", "arguments": "{}"}, "cache_control": CACHE},
+            {
+                "id": "toolu_1",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": '{"city":"Zürich","days":2}'},
+            },
+            {
+                "id": "toolu_2",
+                "type": "function",
+                "function": {"name": "now", "arguments": "{}"},
+                "cache_control": CACHE,
+            },
         ],
         "tool_call_id": None,
         "name": None,
@@ -313,12 +406,24 @@ def test_tool_use_becomes_a_function_call_with_compact_json_arguments():
 def test_each_tool_result_becomes_a_tool_message_and_text_after_them_a_user_message():
     stored_messages = from_anthropic_messages(
         [
-            {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "f", "input": {}}, {"type": "tool_use", "id": "t2", "name": "f", "input": {}}, {"type": "tool_use", "id": "t3", "name": "f", "input": {}}]},
+            {
+                "role": "assistant",
+                "content": [
+                    {"type": "tool_use", "id": "t1", "name": "f", "input": {}},
+                    {"type": "tool_use", "id": "t2", "name": "f", "input": {}},
+                    {"type": "tool_use", "id": "t3", "name": "f", "input": {}},
+                ],
+            },
             {
                 "role": "user",
                 "content": [
                     {"type": "tool_result", "tool_use_id": "t1", "content": "18C"},
-                    {"type": "tool_result", "tool_use_id": "t2", "content": [{"type": "text", "text": "25C"}], "is_error": True},
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": "t2",
+                        "content": [{"type": "text", "text": "25C"}],
+                        "is_error": True,
+                    },
                     {"type": "tool_result", "tool_use_id": "t3"},
                     {"type": "text", "text": "Thanks"},
                 ],
@@ -347,7 +452,14 @@ def test_system_becomes_a_system_message_ahead_of_the_others():
         ("system", "Mid-way."),
     ]
     assert from_anthropic_messages([], system="Be brief.") == [
-        {"role": "system", "content": "Be brief.", "tool_calls": None, "tool_call_id": None, "name": None, "refusal": None}
+        {
+            "role": "system",
+            "content": "Be brief.",
+            "tool_calls": None,
+            "tool_call_id": None,
+            "name": None,
+            "refusal": None,
+        }
     ]
     assert from_anthropic_messages([], system="") == from_anthropic_messages([], system=[]) == []
 
@@ -386,15 +498,76 @@ def test_sdk_block_objects_are_taken_without_the_nulls_the_sdk_fills_in():
         ([{"role": "user", "content": 3}], None, "messages[0].content"),
         ([{"role": "user", "content": ["x"]}], None, "messages[0].content[0]"),
         ([{"role": "user", "content": [{"text": "x"}]}], None, "messages[0].content[0].type"),
-        ([{"role": "user", "content": [{"type": "text", "text": None}]}], None, "messages[0].content[0].text"),
-        ([{"role": "user", "content": [{"type": "tool_use", "id": "t", "name": "f", "input": {}}]}], None, "messages[0].content[0].type"),
-        ([{"role": "assistant", "content": [{"type": "tool_result", "tool_use_id": "t"}]}], None, "messages[0].content[0].type"),
-        ([{"role": "assistant", "content": [{"type": "tool_use", "id": "", "name": "f", "input": {}}]}], None, "messages[0].content[0].id"),
-        ([{"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "f", "input": "{}"}]}], None, "messages[0].content[0].input"),
-        ([{"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "f", "input": {"x": float("nan")}}]}], None, "messages[0].content[0].input"),
-        ([{"role": "user", "content": [{"type": "tool_result", "content": "x"}]}], None, "messages[0].content[0].tool_use_id"),
         (
-            [{"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t", "content": [{"type": "image", "source": {"type": "url", "url": "u"}}]}]}],
+            [{"role": "user", "content": [{"type": "text", "text": None}]}],
+            None,
+            "messages[0].content[0].text",
+        ),
+        (
+            [
+                {
+                    "role": "user",
+                    "content": [{"type": "tool_use", "id": "t", "name": "f", "input": {}}],
+                }
+            ],
+            None,
+            "messages[0].content[0].type",
+        ),
+        (
+            [{"role": "assistant", "content": [{"type": "tool_result", "tool_use_id": "t"}]}],
+            None,
+            "messages[0].content[0].type",
+        ),
+        (
+            [
+                {
+                    "role": "assistant",
+                    "content": [{"type": "tool_use", "id": "", "name": "f", "input": {}}],
+                }
+            ],
+            None,
+            "messages[0].content[0].id",
+        ),
+        (
+            [
+                {
+                    "role": "assistant",
+                    "content": [{"type": "tool_use", "id": "t", "name": "f", "input": "{}"}],
+                }
+            ],
+            None,
+            "messages[0].content[0].input",
+        ),
+        (
+            [
+                {
+                    "role": "assistant",
+                    "content": [
+                        {"type": "tool_use", "id": "t", "name": "f", "input": {"x": float("nan")}}
+                    ],
+                }
+            ],
+            None,
+            "messages[0].content[0].input",
+        ),
+        (
+            [{"role": "user", "content": [{"type": "tool_result", "content": "x"}]}],
+            None,
+            "messages[0].content[0].tool_use_id",
+        ),
+        (
+            [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "tool_result",
+                            "tool_use_id": "t",
+                            "content": [{"type": "image", "source": {"type": "url", "url": "u"}}],
+                        }
+                    ],
+                }
+            ],
             None,
             "messages[0].content[0].content[0].type",
         ),
@@ -421,23 +594,43 @@ def test_an_unknown_key_is_quoted_safely():
 # Round trip ----------------------------------------------------------------------------------
 
 CONVERSATION = [
-    {"role": "user", "content": [{"type": "text", "text": "Weather in Paris and Rome?", "cache_control": CACHE}]},
+    {
+        "role": "user",
+        "content": [{"type": "text", "text": "Weather in Paris and Rome?", "cache_control": CACHE}],
+    },
     {
         "role": "assistant",
         "content": [
             THINKING,
             {"type": "text", "text": "Checking both."},
-            {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}},
-            {"type": "tool_use", "id": "toolu_2", "name": "get_weather", "input": {"city": "Rome", "units": None}},
+            {
+                "type": "tool_use",
+                "id": "toolu_1",
+                "name": "get_weather",
+                "input": {"city": "Paris"},
+            },
+            {
+                "type": "tool_use",
+                "id": "toolu_2",
+                "name": "get_weather",
+                "input": {"city": "Rome", "units": None},
+            },
         ],
     },
     {
         "role": "user",
         "content": [
             {"type": "tool_result", "tool_use_id": "toolu_1", "content": "18C"},
-            {"type": "tool_result", "tool_use_id": "toolu_2", "content": [{"type": "text", "text": "25C"}]},
+            {
+                "type": "tool_result",
+                "tool_use_id": "toolu_2",
+                "content": [{"type": "text", "text": "25C"}],
+            },
             {"type": "text", "text": "And this one?"},
-            {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": "/9j/4AAQ"}},
+            {
+                "type": "image",
+                "source": {"type": "base64", "media_type": "image/jpeg", "data": "/9j/4AAQ"},
+            },
             {"type": "document", "source": {"type": "url", "url": "https://example.com/a.pdf"}},
         ],
     },
@@ -463,30 +656,50 @@ def test_a_conversation_of_these_blocks_comes_back_as_it_was_given():
 
 
 # Storable text: no NUL, no lone surrogate (the store rejects both).
-_text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=20)
-_json_scalar = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _text
+_text = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=20
+)
+_json_scalar = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _text
+)
 _json = st.recursive(
     _json_scalar,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
     max_leaves=8,
 )
 _text_block = st.builds(
-    lambda text, cached: {"type": "text", "text": text, **({"cache_control": CACHE} if cached else {})},
+    lambda text, cached: {
+        "type": "text",
+        "text": text,
+        **({"cache_control": CACHE} if cached else {}),
+    },
     _text,
     st.booleans(),
 )
 _image_block = st.one_of(
     st.builds(
-        lambda media_type, data: {"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}},
+        lambda media_type, data: {
+            "type": "image",
+            "source": {"type": "base64", "media_type": media_type, "data": data},
+        },
         st.sampled_from(["image/jpeg", "image/png", "image/gif", "image/webp"]),
         st.from_regex(r"[A-Za-z0-9+/]{4,12}", fullmatch=True),
     ),
     st.builds(
-        lambda path: {"type": "image", "source": {"type": "url", "url": f"https://example.com/{path}.png"}},
+        lambda path: {
+            "type": "image",
+            "source": {"type": "url", "url": f"https://example.com/{path}.png"},
+        },
         st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True),
     ),
 )
-_document_block = st.just({"type": "document", "source": {"type": "url", "url": "https://example.com/a.pdf"}})
+_document_block = st.just(
+    {"type": "document", "source": {"type": "url", "url": "https://example.com/a.pdf"}}
+)
 _thinking_block = st.builds(
     lambda thinking, signature: {"type": "thinking", "thinking": thinking, "signature": signature},
     _text,
@@ -504,16 +717,30 @@ def _conversations(draw):
         results = []
         for call_id in open_calls:
             content = draw(_tool_result_content)
-            results.append({"type": "tool_result", "tool_use_id": call_id, **({} if content is None else {"content": content})})
+            results.append(
+                {
+                    "type": "tool_result",
+                    "tool_use_id": call_id,
+                    **({} if content is None else {"content": content}),
+                }
+            )
         others = draw(st.lists(st.one_of(_text_block, _image_block, _document_block), max_size=3))
         if not results and not others:
             others = [draw(_text_block)]
         turns.append({"role": "user", "content": results + others})
 
         head = draw(st.lists(_thinking_block, max_size=1)) + draw(st.lists(_text_block, max_size=2))
-        open_calls = [f"toolu_{next(call_numbers)}" for _ in range(draw(st.integers(min_value=0, max_value=2)))]
+        open_calls = [
+            f"toolu_{next(call_numbers)}"
+            for _ in range(draw(st.integers(min_value=0, max_value=2)))
+        ]
         uses = [
-            {"type": "tool_use", "id": call_id, "name": draw(st.from_regex(r"[a-z_]{1,10}", fullmatch=True)), "input": draw(st.dictionaries(_text, _json, max_size=3))}
+            {
+                "type": "tool_use",
+                "id": call_id,
+                "name": draw(st.from_regex(r"[a-z_]{1,10}", fullmatch=True)),
+                "input": draw(st.dictionaries(_text, _json, max_size=3)),
+            }
             for call_id in open_calls
         ]
         if not head and not uses:

@@ -13,8 +13,8 @@ from tests.shapes_corpus import (
     corpus,
     custom_call,
     function_call,
-    strict_adapter,
     stored,
+    strict_adapter,
     validate_strictly,
 )
 
@@ -54,7 +54,12 @@ def test_user_parts_are_kept_as_given_less_provider_blocks():
 
     assert user["content"] == CORPUS_MESSAGES[3]["content"][:6]
     assert [part["type"] for part in user["content"]] == [
-        "text", "image_url", "image_url", "input_audio", "file", "file",
+        "text",
+        "image_url",
+        "image_url",
+        "input_audio",
+        "file",
+        "file",
     ]
 
 
@@ -71,7 +76,11 @@ def test_parallel_tool_calls_are_kept_and_thinking_is_left_out():
 def test_a_custom_tool_call_is_kept_as_given():
     assistant = to_openai_messages(corpus())[9]
 
-    assert assistant == {"role": "assistant", "content": None, "tool_calls": [custom_call("call_3")]}
+    assert assistant == {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [custom_call("call_3")],
+    }
 
 
 def test_refusals_are_kept_as_a_part_and_as_the_field():
@@ -97,7 +106,10 @@ def test_an_assistant_left_with_no_part_is_null_with_tool_calls_and_empty_otherw
             {"role": "assistant", "content": [THINKING], "tool_calls": [function_call("call_1")]},
             {"role": "assistant", "content": [THINKING]},
             {"role": "assistant", "content": [THINKING], "refusal": "No."},
-            {"role": "user", "content": [{"type": "document", "source": {"type": "text", "data": "x"}}]},
+            {
+                "role": "user",
+                "content": [{"type": "document", "source": {"type": "text", "data": "x"}}],
+            },
         )
     )
 
@@ -106,7 +118,9 @@ def test_an_assistant_left_with_no_part_is_null_with_tool_calls_and_empty_otherw
 
 
 def test_an_empty_string_is_content_and_stays():
-    (message,) = to_openai_messages(stored({"role": "assistant", "content": "", "tool_calls": [function_call("c")]}))
+    (message,) = to_openai_messages(
+        stored({"role": "assistant", "content": "", "tool_calls": [function_call("c")]})
+    )
     assert message["content"] == ""
 
 
@@ -127,7 +141,9 @@ def test_mappings_are_shaped_like_stored_rows():
 
 
 def test_the_strict_check_refuses_a_key_the_sdk_does_not_declare_even_deep_in_a_part():
-    shaped = to_openai_messages(stored({"role": "user", "content": [{"type": "text", "text": "hi", "cache_control": {}}]}))
+    shaped = to_openai_messages(
+        stored({"role": "user", "content": [{"type": "text", "text": "hi", "cache_control": {}}]})
+    )
 
     with pytest.raises(pydantic.ValidationError, match="cache_control"):
         validate_strictly(CHAT_MESSAGES, shaped)

@@ -292,7 +292,9 @@ def _blocks(errors: _Errors, path: str, content: Any) -> list[tuple[int, Block]]
     if isinstance(content, str):
         return [(0, {"type": "text", "text": content})]
     if isinstance(content, (bytes, Mapping)) or not isinstance(content, Iterable):
-        errors.add(path, f"Must be a string or a list of content blocks, not {describe_type(content)}.")
+        errors.add(
+            path, f"Must be a string or a list of content blocks, not {describe_type(content)}."
+        )
         return None
     blocks = []
     for index, block in enumerate(content):
@@ -306,7 +308,9 @@ def _blocks(errors: _Errors, path: str, content: Any) -> list[tuple[int, Block]]
             errors.add(f"{where}.type", f"Must be a non-empty string, not {describe_type(kind)}.")
             continue
         if kind == "text" and not isinstance(block.get("text"), str):
-            errors.add(f"{where}.text", f"Must be a string, not {describe_type(block.get('text'))}.")
+            errors.add(
+                f"{where}.text", f"Must be a string, not {describe_type(block.get('text'))}."
+            )
             continue
         blocks.append((index, block))
     return blocks
@@ -360,13 +364,19 @@ def _tool_call(errors: _Errors, where: str, block: Block) -> dict[str, Any] | No
         errors.add(f"{where}.input", f"Must be an object, not {describe_type(tool_input)}.")
         return None
     try:
-        arguments = json.dumps(tool_input, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        arguments = json.dumps(
+            tool_input, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
     except (TypeError, ValueError):
-        errors.add(f"{where}.input", "Must hold only JSON values (no NaN, Infinity or other objects).")
+        errors.add(
+            f"{where}.input", "Must hold only JSON values (no NaN, Infinity or other objects)."
+        )
         return None
     if not valid:
         return None
-    others = {key: value for key, value in block.items() if key not in ("type", "id", "name", "input")}
+    others = {
+        key: value for key, value in block.items() if key not in ("type", "id", "name", "input")
+    }
     return {
         "id": block["id"],
         "type": "function",
@@ -451,7 +461,8 @@ def _tool_message(errors: _Errors, where: str, block: Block) -> dict[str, Any] |
 def _content(parts: list[Block]) -> str | list[Block]:
     """One text block with no other key is string content; anything else stays a list of parts."""
     if len(parts) == 1 and parts[0].keys() == {"type", "text"} and parts[0]["type"] == "text":
-        return parts[0]["text"]
+        text: str = parts[0]["text"]
+        return text
     return parts
 
 

@@ -103,7 +103,9 @@ def _from_openai_message(message: Mapping[str, Any], *, metadata: dict[str, Any]
 def _from_anthropic_message(data: Mapping[str, Any]) -> dict[str, Any]:
     blocks = data.get("content")
     if not isinstance(blocks, list):
-        raise ValidationError({"response": ["The Anthropic Message has no list of content blocks."]})
+        raise ValidationError(
+            {"response": ["The Anthropic Message has no list of content blocks."]}
+        )
     # The SDK's dump carries null for every optional field a block did not use (citations, caller).
     blocks = [_without_nulls(block) for block in blocks]
     try:

@@ -154,5 +154,7 @@ def _output_content(content: Any, refusal: str | None) -> list[dict[str, Any]]:
 
 def _tool_output(message: MessageLike, call_kinds: dict[str, str]) -> dict[str, Any]:
     call_id = field(message, "tool_call_id")
-    kind = "custom_tool_call_output" if call_kinds.get(call_id) == "custom" else "function_call_output"
+    kind = (
+        "custom_tool_call_output" if call_kinds.get(call_id) == "custom" else "function_call_output"
+    )
     return {"type": kind, "call_id": call_id, "output": text_of(field(message, "content"))}
