@@ -3,7 +3,9 @@
 - A system, developer or user message is ``{"type": "message", "role", "content": [...]}``: string
   content and ``text`` parts become ``input_text``, ``image_url`` becomes ``input_image``
   (``image_url`` and ``detail``, ``"auto"`` when unset), ``file`` becomes ``input_file``
-  (``file_data``, ``file_id``, ``filename`` as stored) and ``input_audio`` stays ``input_audio``.
+  (``file_data``, ``file_id``, ``filename`` as stored) and ``input_audio`` stays ``input_audio``
+  (the openai SDK defines that part as ``ResponseInputAudioParam``, though its message content type
+  does not list it yet).
 - An assistant message is an output message ``{"id": "msg_<seq>", "type": "message", "role":
   "assistant", "status": "completed", "content": [...]}`` of ``output_text`` parts (string content
   and ``text`` parts, with ``"annotations": []``) and ``refusal`` parts (its ``refusal`` field last),
