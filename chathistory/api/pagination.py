@@ -62,8 +62,6 @@ class _CheckedCursorPagination(CursorPagination):
 
 
 def _cursor_tokens(encoded: str) -> dict[str, str]:
-    # A "+" pasted into a URL unencoded arrives as a space; base64 never holds one.
-    encoded = encoded.replace(" ", "+")
     if len(encoded) > MAX_CURSOR_LENGTH or not encoded.isascii():
         raise InvalidCursor("length")
     try:
