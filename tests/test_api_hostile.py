@@ -147,6 +147,7 @@ def stored():
         list(Message.objects.order_by("pk").values_list("pk", flat=True)),
         list(ToolCall.objects.order_by("pk").values_list("pk", flat=True)),
         list(IdempotencyKey.objects.order_by("pk").values_list("pk", flat=True)),
+        list(Token.objects.order_by("pk").values_list("pk", flat=True)),
     )
 
 
