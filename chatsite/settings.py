@@ -183,5 +183,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         "chathistory": {"handlers": ["console"], "level": os.environ.get("CHATHISTORY_LOG_LEVEL", "INFO")},
+        # Every server error with its traceback, on stderr whatever DEBUG says (Django's own
+        # console handler speaks only in debug). Django logs the path, never the request body.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
