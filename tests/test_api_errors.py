@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from chathistory.models import Conversation, Message
+from tests.conftest import CHAT_DATABASE
 from tests.factories import make_conversation
 
 
@@ -285,7 +286,8 @@ def test_healthz_answers_ok_after_a_database_round_trip(db, django_assert_num_qu
 
 
 def test_healthz_is_503_with_json_when_the_database_does_not_answer(db):
-    with mock.patch("chatsite.views.connection.cursor", side_effect=OperationalError("connection refused")):
+    broken = mock.Mock(cursor=mock.Mock(side_effect=OperationalError("connection refused")))
+    with mock.patch("chatsite.views.connections", {CHAT_DATABASE: broken}):
         response = APIClient().get("/healthz")
 
     assert response.status_code == 503
