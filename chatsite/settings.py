@@ -133,6 +133,8 @@ WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 
 LOGIN_URL = "admin:login"
+# Django's database sessions, with forged keys refused before they reach a query (chatsite/sessions.py).
+SESSION_ENGINE = "chatsite.sessions"
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a request without credentials a 401, not a 403.

@@ -371,13 +371,6 @@ def test_a_token_holding_nul_is_a_401(db):
     assert response.status_code == 401
 
 
-@pytest.mark.postgres
-@pytest.mark.xfail(
-    strict=True,
-    reason="Django's database session store checks a session key's length only: an octal-escaped NUL "
-    'in a quoted cookie ("\\000") reaches the query, a DataError on PostgreSQL. Fix: a session store '
-    "whose key check also requires the characters keys are made of.",
-)
 def test_a_session_cookie_holding_an_escaped_nul_is_no_session(db):
     from rest_framework.test import APIClient
 
