@@ -19,8 +19,7 @@ def change_url(conversation):
 def make_conversations(count, **overrides):
     users = [make_user() for _ in range(3)]
     return [
-        make_conversation(user=users[index % 3], title=f"Conversation {index}", **overrides)
-        for index in range(count)
+        make_conversation(user=users[index % 3], title=f"Conversation {index}", **overrides) for index in range(count)
     ]
 
 
@@ -85,7 +84,7 @@ def test_filter_by_archived(admin_client):
 
 
 def test_archive_and_unarchive_actions(admin_client):
-    first, second, untouched = make_conversations(3)
+    first, second, _untouched = make_conversations(3)
     run_action(admin_client, "archive", [first, second])
     assert set(Conversation.objects.filter(archived=True)) == {first, second}
 

@@ -37,19 +37,22 @@ def test_transcript_shows_messages_in_seq_order_with_roles_set_apart(admin_clien
 
 def test_transcript_shows_a_tool_call_with_pretty_arguments_and_its_result(admin_client, conversation):
     make_message(conversation, role="user", content="Weather in Paris?")
-    make_message(conversation, role="assistant", content=None,
-                 tool_calls=[tool_call("call_42", "get_weather", '{"city":"Paris","unit":"C"}')])
+    make_message(
+        conversation,
+        role="assistant",
+        content=None,
+        tool_calls=[tool_call("call_42", "get_weather", '{"city":"Paris","unit":"C"}')],
+    )
     make_message(conversation, role="tool", tool_call_id="call_42", content="18°C")
     page = transcript(admin_client, conversation)
     assert "get_weather" in page
-    assert '{\n  &quot;city&quot;: &quot;Paris&quot;,\n  &quot;unit&quot;: &quot;C&quot;\n}' in page
+    assert "{\n  &quot;city&quot;: &quot;Paris&quot;,\n  &quot;unit&quot;: &quot;C&quot;\n}" in page
     assert re.search(r"Result of <code[^>]*>get_weather</code>\s*<span[^>]*>call_42</span>", page)
     assert 'Answered in <a href="?page=1#m3">#3</a>' in page
 
 
 def test_arguments_that_are_not_json_are_shown_as_given(admin_client, conversation):
-    make_message(conversation, role="assistant", content=None,
-                 tool_calls=[tool_call(arguments='{"city": "Par')])
+    make_message(conversation, role="assistant", content=None, tool_calls=[tool_call(arguments='{"city": "Par')])
     assert "{&quot;city&quot;: &quot;Par</pre>" in transcript(admin_client, conversation)
 
 
@@ -68,7 +71,9 @@ def test_a_tool_result_on_a_later_page_shows_the_call_it_answers(admin_client, c
 
 
 def test_metadata_is_folded_in_a_details_element(admin_client, conversation):
-    make_message(conversation, role="assistant", content="Hi", metadata={"model": "gpt-4o", "usage": {"total_tokens": 9}})
+    make_message(
+        conversation, role="assistant", content="Hi", metadata={"model": "gpt-4o", "usage": {"total_tokens": 9}}
+    )
     page = transcript(admin_client, conversation)
     assert re.search(r"<details class=\"chm-metadata\"><summary>Metadata</summary><pre>\{\n  &quot;model&quot;", page)
 

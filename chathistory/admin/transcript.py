@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Subquery
 from django.db.models.functions import Length, Substr
 
-from chathistory.models import Conversation, Message, Role, ToolCall
+from chathistory.models import Conversation, Message, ToolCall
 
 PAGE_SIZE = 100
 #: Characters of one message shown on the page; the message's own admin page shows all of it.
@@ -98,7 +97,8 @@ def transcript_page(conversation: Conversation, number: int) -> TranscriptPage:
         .annotate(content_head=Substr("content", 1, CONTENT_SHOWN), content_length=Length("content"))
         .order_by("seq")
     )
-    entries = [_entry(message) for message in messages]
+    # Both are None where content is: a message that only makes tool calls.
+    entries = [_entry(message, message.content_head, message.content_length) for message in messages]
     _link_calls_and_answers(conversation, entries)
     return TranscriptPage(number=number, count=page_count(conversation), entries=entries)
 
@@ -114,7 +114,7 @@ def pretty_json_text(text: str) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
 
-def _entry(message: Message) -> Entry:
+def _entry(message: Message, content_head: str | None, content_length: int | None) -> Entry:
     calls = [
         Call(
             id=call["id"],
@@ -126,8 +126,8 @@ def _entry(message: Message) -> Entry:
     ]
     return Entry(
         message=message,
-        content=message.content_head,
-        content_length=message.content_length or 0,
+        content=content_head,
+        content_length=content_length or 0,
         calls=calls,
         metadata=json.dumps(message.metadata, indent=2, ensure_ascii=False) if message.metadata else "",
     )
@@ -136,18 +136,19 @@ def _entry(message: Message) -> Entry:
 def _link_calls_and_answers(conversation: Conversation, entries: list[Entry]) -> None:
     """Pair each tool result with its call and each call with its result, on this page or another."""
     calls = {call.id: call for entry in entries for call in entry.calls}
-    tool_entries = [entry for entry in entries if entry.message.role == Role.TOOL]
-    for entry in tool_entries:
-        call = calls.get(entry.message.tool_call_id)
+    # Tool messages, and only they, carry the id of the call they answer.
+    results = [(entry, entry.message.tool_call_id) for entry in entries if entry.message.tool_call_id is not None]
+    for entry, call_id in results:
+        call = calls.get(call_id)
         if call is not None:
             call.answered_by = entry.message.seq
             entry.answers = call
 
-    unpaired = [entry for entry in tool_entries if entry.answers is None]
+    unpaired = [(entry, call_id) for entry, call_id in results if entry.answers is None]
     if unpaired:
-        earlier = _calls_made_elsewhere(conversation, {entry.message.tool_call_id for entry in unpaired})
-        for entry in unpaired:
-            entry.answers = earlier.get(entry.message.tool_call_id)
+        earlier = _calls_made_elsewhere(conversation, {call_id for _, call_id in unpaired})
+        for entry, call_id in unpaired:
+            entry.answers = earlier.get(call_id)
 
     unanswered = [call for call in calls.values() if call.answered_by is None]
     if unanswered:
@@ -163,9 +164,7 @@ def _link_calls_and_answers(conversation: Conversation, entries: list[Entry]) ->
 def _calls_made_elsewhere(conversation: Conversation, call_ids: set[str]) -> dict[str, Call]:
     """The calls with these ids, read from the assistant messages that made them (one query)."""
     seqs = ToolCall.objects.filter(conversation=conversation, call_id__in=call_ids).values("message_seq")
-    makers = Message.objects.filter(conversation=conversation, seq__in=Subquery(seqs)).only(
-        "seq", "tool_calls"
-    )
+    makers = Message.objects.filter(conversation=conversation, seq__in=Subquery(seqs)).only("seq", "tool_calls")
     found: dict[str, Call] = {}
     for message in makers:
         for call in message.tool_calls or ():
