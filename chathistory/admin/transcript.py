@@ -10,15 +10,25 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Subquery
 from django.db.models.functions import Length, Substr
 
 from chathistory.models import Conversation, Message, ToolCall
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 PAGE_SIZE = 100
 #: Characters of one message shown on the page; the message's own admin page shows all of it.
 CONTENT_SHOWN = 20_000
+
+
+class ContentHead(TypedDict):
+    # Both None where content is: a message that only makes tool calls.
+    content_head: str | None
+    content_length: int | None
 
 
 @dataclass
@@ -91,14 +101,17 @@ def parse_page(value: str | None, conversation: Conversation) -> int:
 
 def transcript_page(conversation: Conversation, number: int) -> TranscriptPage:
     first = (number - 1) * PAGE_SIZE + 1
-    messages = list(
-        Message.objects.filter(conversation=conversation, seq__range=(first, first + PAGE_SIZE - 1))
-        .defer("content")
-        .annotate(content_head=Substr("content", 1, CONTENT_SHOWN), content_length=Length("content"))
-        .order_by("seq")
+    # Cast, because the type checker takes the Substr and Length of a null column to be never None.
+    messages = cast(
+        "list[WithAnnotations[Message, ContentHead]]",
+        list(
+            Message.objects.filter(conversation=conversation, seq__range=(first, first + PAGE_SIZE - 1))
+            .defer("content")
+            .annotate(content_head=Substr("content", 1, CONTENT_SHOWN), content_length=Length("content"))
+            .order_by("seq")
+        ),
     )
-    # Both are None where content is: a message that only makes tool calls.
-    entries = [_entry(message, message.content_head, message.content_length) for message in messages]
+    entries = [_entry(message) for message in messages]
     _link_calls_and_answers(conversation, entries)
     return TranscriptPage(number=number, count=page_count(conversation), entries=entries)
 
@@ -114,7 +127,7 @@ def pretty_json_text(text: str) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
 
-def _entry(message: Message, content_head: str | None, content_length: int | None) -> Entry:
+def _entry(message: WithAnnotations[Message, ContentHead]) -> Entry:
     calls = [
         Call(
             id=call["id"],
@@ -126,8 +139,8 @@ def _entry(message: Message, content_head: str | None, content_length: int | Non
     ]
     return Entry(
         message=message,
-        content=content_head,
-        content_length=content_length or 0,
+        content=message.content_head,
+        content_length=message.content_length or 0,
         calls=calls,
         metadata=json.dumps(message.metadata, indent=2, ensure_ascii=False) if message.metadata else "",
     )
