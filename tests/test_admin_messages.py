@@ -93,3 +93,10 @@ def test_deleting_a_conversation_deletes_its_messages(admin_client, conversation
     services.add_messages(conversation, [{"role": "user", "content": "one"}, {"role": "user", "content": "two"}])
     admin_client.post(reverse("admin:chathistory_conversation_delete", args=[conversation.pk]), {"post": "yes"})
     assert not Message.objects.exists()
+
+
+def test_message_page_shows_tool_calls_indented(admin_client, conversation):
+    message = make_message(conversation, role="assistant", content=None, tool_calls=[tool_call("call_9", "lookup")])
+    page = admin_client.get(reverse("admin:chathistory_message_change", args=[message.pk])).content.decode()
+    assert "<pre>[\n  {\n    &quot;id&quot;: &quot;call_9&quot;," in page
+    assert "&quot;name&quot;: &quot;lookup&quot;" in page
