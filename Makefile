@@ -23,10 +23,10 @@ run: install
 ## test: the suite on SQLite, then again on PostgreSQL when DATABASE_URL names one; then branch coverage of
 ## chathistory/ over both runs, which must reach fail_under (pyproject.toml) unless PYTEST_ARGS picks a subset
 test: install check
-	env -u DATABASE_URL $(BIN)/python -m pytest --cov --cov-report= $(PYTEST_ARGS)
+	env -u DATABASE_URL $(BIN)/python -m pytest --cov --cov-report= --cov-fail-under=0 $(PYTEST_ARGS)
 	@if [ -n "$$DATABASE_URL" ]; then \
 		echo "== again on $${DATABASE_URL%%:*}"; \
-		$(BIN)/python -m pytest --cov --cov-append --cov-report= $(PYTEST_ARGS); \
+		$(BIN)/python -m pytest --cov --cov-append --cov-report= --cov-fail-under=0 $(PYTEST_ARGS); \
 	fi
 	$(BIN)/python -m coverage report $(if $(PYTEST_ARGS),--fail-under=0)
 
