@@ -22,7 +22,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
 os.environ["DJANGO_DEBUG"] = "0"  # no query log in the timings
 os.environ.setdefault("CHATHISTORY_LOG_LEVEL", "WARNING")  # no log line per append in the timings
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -55,7 +55,10 @@ def fill(conversation: Conversation, length: int) -> None:
         size = min(BATCH, length - conversation.message_count)
         services.add_messages(
             conversation,
-            [{"role": ("user", "assistant")[n % 2], "content": f"message {n} " + "lorem ipsum " * 8} for n in range(size)],
+            [
+                {"role": ("user", "assistant")[n % 2], "content": f"message {n} " + "lorem ipsum " * 8}
+                for n in range(size)
+            ],
         )
 
 
@@ -122,15 +125,19 @@ def run() -> None:
     big = f"@ {LENGTH:,}"
     ratios = {
         "append@100k / append@0": results[f"add_message {big}"] / results["add_message @ 0"],
-        "read@100k / read@100": results[f"get_chat_history(last=50) {big}"] / results["get_chat_history(last=50) @ 100"],
+        "read@100k / read@100": results[f"get_chat_history(last=50) {big}"]
+        / results["get_chat_history(last=50) @ 100"],
         "ORM append / raw append (@0)": results["add_message @ 0"] / results["raw append @ 0"],
         "ORM append / raw append (@100k)": results[f"add_message {big}"] / results[f"raw append {big}"],
-        "ORM read / raw read (@100k)": results[f"get_chat_history(last=50) {big}"] / results[f"raw select last 50 {big}"],
+        "ORM read / raw read (@100k)": results[f"get_chat_history(last=50) {big}"]
+        / results[f"raw select last 50 {big}"],
     }
 
     print(f"backend: {connection.vendor}, bench database {connection.settings_dict['NAME']}")
-    print(f"filled one conversation to {LENGTH:,} messages in {filled_in:.1f} s "
-          f"(services.add_messages, batches of {BATCH:,}); medians of {REPEAT} runs")
+    print(
+        f"filled one conversation to {LENGTH:,} messages in {filled_in:.1f} s "
+        f"(services.add_messages, batches of {BATCH:,}); medians of {REPEAT} runs"
+    )
     for label, value in results.items():
         print(f"  {label:<40} {value:8.3f} ms")
     for label, value in ratios.items():
