@@ -4,6 +4,9 @@
 - ``DJANGO_SECRET_KEY``: required unless ``DJANGO_DEBUG`` is on.
 - ``DJANGO_DEBUG``: ``1``/``true``/``yes`` turns debug on; off by default.
 - ``DJANGO_ALLOWED_HOSTS``: comma-separated; with debug on, local hosts are allowed as well.
+- ``DJANGO_CONN_MAX_AGE``: seconds a database connection is kept for the next request, default
+  600 (``0`` opens one per request); ``DJANGO_CONN_HEALTH_CHECKS``: check a kept connection
+  before reusing it, default on.
 - ``CHATHISTORY_THROTTLE_USER``: API requests per authenticated user, default ``1200/minute``.
 - ``CHATHISTORY_THROTTLE_ANON``: requests per client address without credentials (the token
   route, the schema), default ``60/minute``. Counts live in the default cache (per process
@@ -88,18 +91,33 @@ TEMPLATES = [
 ]
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number of seconds, not {value!r}.") from None
+
+
 def database_from_env() -> dict:
+    # Connections outlive a request (opening one costs more than most requests); the health
+    # check reopens one the server closed, so a database restart heals without a restart here.
     config = dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 600),
+        conn_health_checks=env_flag("DJANGO_CONN_HEALTH_CHECKS", True),
     )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Concurrent writers: WAL lets readers run beside a writer, IMMEDIATE takes the write
         # lock at BEGIN (no deadlock-prone lock upgrades), and the timeout waits for it.
-        config["CONN_MAX_AGE"] = 0
+        # synchronous=FULL syncs the WAL at every commit: an acknowledged append survives a
+        # power cut, as it does on PostgreSQL with synchronous_commit=on.
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
             **config.get("OPTIONS", {}),
         }
     return config
