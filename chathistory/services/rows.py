@@ -1,9 +1,14 @@
-"""A conversation's messages as plain dicts, read with ``values()``: no model instance per row.
+"""A conversation's messages as plain dicts: no model instance per row.
 
-For callers that turn messages into dicts anyway (the model-ready history, JSON answers):
-building a ``Message`` per row costs more than the query itself on a long history. Each dict
-holds the model's field values exactly as a ``Message`` would (JSON decoded, datetimes aware),
-keyed by field name, ``conversation`` as ``conversation_id``.
+For callers that turn messages into dicts anyway (the model-ready history, JSON answers).
+Each dict holds the model's field values exactly as a ``Message`` would (JSON decoded,
+datetimes aware), keyed by field name, ``conversation`` as ``conversation_id``.
+
+``history_rows`` is the read path of every history request, so, like the append's statements,
+its SELECT is written out: compiling the equivalent ``values()`` query and running Django's
+generic per-row converter loop cost three times the query itself. Each column is still
+converted by the converters the ORM would apply (the backend's, then the field's), on the
+database the routers choose for reading the conversation's messages.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from chathistory.models import INSTRUCTION_ROLES, Conversation
+from django.db import connections, router
+
+from chathistory.models import INSTRUCTION_ROLES, Conversation, Message
 from chathistory.services.base import reject
 from chathistory.validation import last_errors
 
@@ -31,15 +38,32 @@ def history_rows(
     if errors:
         raise reject(errors, "last")
     _check_fields(fields)
-    # The related manager reads from the database the routers choose for this conversation.
-    rows = conversation.messages.values(*fields)
-    if last is None:
-        return list(rows.order_by("seq"))
-    if not last:
+    if last == 0:
         return []
-    newest_first = list(rows.order_by("-seq")[:last])
-    newest_first.reverse()
-    return newest_first
+    # Where the related manager would read: the routers' choice for this conversation's messages.
+    connection = connections[router.db_for_read(Message, instance=conversation)]
+    quote = connection.ops.quote_name
+    meta = Message._meta
+    by_name = {field.attname: field for field in meta.concrete_fields}
+    # The conversation is known: its id is not read back from every row.
+    selected = [by_name[name] for name in fields if name != "conversation_id"]
+    seq = quote(by_name["seq"].column)
+    sql = (
+        f"SELECT {', '.join(quote(field.column) for field in selected)} FROM {quote(meta.db_table)} "
+        f"WHERE {quote(by_name['conversation_id'].column)} = %s"
+    )
+    params: list[Any] = [by_name["conversation_id"].get_db_prep_value(conversation.pk, connection)]
+    if last is None:
+        sql += f" ORDER BY {seq}"
+    else:
+        sql += f" ORDER BY {seq} DESC LIMIT %s"
+        params.append(last)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        results = cursor.fetchall()
+    if last is not None:
+        results.reverse()
+    return _as_dicts(results, selected, fields, conversation.pk, connection)
 
 
 def instruction_rows(
@@ -53,6 +77,32 @@ def instruction_rows(
     if before_seq is not None:
         rows = rows.filter(seq__lt=before_seq)
     return sorted(rows.values("seq", *(field for field in fields if field != "seq")), key=_seq)
+
+
+def _as_dicts(
+    results: list[tuple], selected: list[Any], fields: Sequence[str], conversation_id: Any, connection: Any
+) -> list[dict[str, Any]]:
+    """Rows as dicts keyed by ``fields``, each column through the converters the ORM would apply."""
+    converting = []
+    for position, field in enumerate(selected):
+        column = field.get_col(Message._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if converters:
+            converting.append((position, column, converters))
+    # The conversation's id goes back where values() would put it, from the conversation itself.
+    id_position = fields.index("conversation_id") if "conversation_id" in fields else None
+    rows = []
+    for result in results:
+        values = list(result)
+        for position, column, converters in converting:
+            value = values[position]
+            for converter in converters:
+                value = converter(value, column, connection)
+            values[position] = value
+        if id_position is not None:
+            values.insert(id_position, conversation_id)
+        rows.append(dict(zip(fields, values)))
+    return rows
 
 
 def _seq(row: dict[str, Any]) -> int:
