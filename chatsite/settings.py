@@ -4,6 +4,9 @@
 - ``DJANGO_SECRET_KEY``: required unless ``DJANGO_DEBUG`` is on.
 - ``DJANGO_DEBUG``: ``1``/``true``/``yes`` turns debug on; off by default.
 - ``DJANGO_ALLOWED_HOSTS``: comma-separated; with debug on, local hosts are allowed as well.
+- ``DJANGO_HTTPS``: ``1`` in production: HTTPS redirect, HSTS (``DJANGO_HSTS_SECONDS``, default a
+  year; ``DJANGO_HSTS_INCLUDE_SUBDOMAINS``, ``DJANGO_HSTS_PRELOAD``, default on), secure cookies.
+  ``DJANGO_SECURE_PROXY_SSL_HEADER=1`` trusts a proxy's ``X-Forwarded-Proto``.
 - ``DJANGO_CONN_MAX_AGE``: seconds a database connection is kept for the next request, default
   600 (``0`` opens one per request); ``DJANGO_CONN_HEALTH_CHECKS``: check a kept connection
   before reusing it, default on.
@@ -44,6 +47,21 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = [host.strip() for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if host.strip()]
 if DEBUG:
     ALLOWED_HOSTS += ["localhost", "127.0.0.1", "[::1]"]
+
+# Served over HTTPS (DJANGO_HTTPS=1 in production): plain HTTP is redirected, browsers are told
+# to keep to HTTPS (HSTS), cookies travel only over it. /healthz stays reachable over plain HTTP
+# for health checkers inside the network. Behind a proxy that terminates TLS and sets
+# X-Forwarded-Proto, DJANGO_SECURE_PROXY_SSL_HEADER=1 lets Django see that a request was HTTPS.
+if env_flag("DJANGO_HTTPS"):
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+if env_flag("DJANGO_SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
