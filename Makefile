@@ -49,9 +49,11 @@ check: install
 	-$(BIN)/ruff format --check .
 	-$(BIN)/mypy
 
-## bench: append/read costs at 0 and 100,000 messages, and the admin's costs, against DATABASE_URL (SQLite by default)
+## bench: service-layer and HTTP costs as ratios to raw SQL and a bare view, and the admin's costs, against
+## DATABASE_URL (SQLite by default)
 bench: install
 	$(BIN)/python bench/appends.py
+	$(BIN)/python bench/http_load.py
 	$(BIN)/python bench/admin_transcript.py
 
 clean:
