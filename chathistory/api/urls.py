@@ -6,10 +6,12 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from chathistory.api.search import SearchViewSet
 from chathistory.api.views import ConversationViewSet, MessageViewSet, ObtainTokenView
 
 router = SimpleRouter()
 router.register("conversations", ConversationViewSet, basename="conversation")
+router.register("search", SearchViewSet, basename="search")
 router.register(
     r"conversations/(?P<conversation_pk>[^/.]+)/messages", MessageViewSet, basename="message"
 )
