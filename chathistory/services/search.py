@@ -53,9 +53,9 @@ FTS_TABLE = "chathistory_message_fts"
 # text; they separate words instead. Quotes delimit phrases.
 _SEPARATORS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _PHRASE = re.compile(r'"([^"]*)"')
-# A term is worth searching only if some tokenizer would find a word in it.
-_WORD_CHARACTER = re.compile(r"[^\W_]")
 _WORD_PART = re.compile(r"[^\W_]+")
+# Punctuation at either end of a term is an operator or a mark, never part of a word.
+_EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
 _CONFIG_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?")
 _CURSOR_SALT = "chathistory.search.cursor"
 _MAX_CURSOR_LENGTH = 500
@@ -101,10 +101,10 @@ class SearchTerms:
 def parse_query(query: str) -> SearchTerms:
     """Split a query into words and ``"quoted phrases"``, keeping no syntax of any engine.
 
-    A word is a run of non-blank characters with at least one letter or digit (``-x``, ``x*``
-    and ``NEAR(x`` are the word ``x`` to every tokenizer); the punctuation inside a word is
-    left to the engine's tokenizer, which treats it as it treated the stored text. An
-    unmatched quote is ignored.
+    A word is a run of non-blank characters less any punctuation at its ends (``-x``, ``x*``,
+    ``(x`` and ``~x`` are the word ``x``); a run of punctuation alone is no word. Punctuation
+    inside a word (``INV-2041``, ``ana@example.com``) is left to the engine's tokenizer, which
+    reads it as it read the stored text. An unmatched quote is ignored.
     """
     text = _SEPARATORS.sub(" ", query)
     phrases: list[tuple[str, ...]] = []
@@ -120,7 +120,8 @@ def parse_query(query: str) -> SearchTerms:
 
 
 def _terms(text: str) -> tuple[str, ...]:
-    return tuple(term for term in text.split() if _WORD_CHARACTER.search(term))
+    terms = (_EDGE_PUNCTUATION.sub("", term) for term in text.split())
+    return tuple(term for term in terms if term)
 
 
 def searchable_text(content: str | None) -> str:
