@@ -543,3 +543,12 @@ def test_admin_search_without_a_word_finds_nothing(admin_client, conversation):
     results = admin_client.get(reverse("admin:chathistory_message_changelist"), {"q": "* *"}).context["cl"].result_list
 
     assert list(results) == []
+
+
+def test_results_read_like_a_list(user, conversation):
+    make_message(conversation, content="list like")
+
+    results = services.search_messages(user, "list")
+
+    assert len(results) == 1 and results[0]["seq"] == 1 and results[:1] == list(results)
+    assert services.search_messages(user, "absent") == []

@@ -269,6 +269,14 @@ class SearchResults:
     def __bool__(self) -> bool:
         return bool(self._all())
 
+    def __eq__(self, other: object) -> bool:
+        # Equal to the list of its results, as a sequence would be.
+        if isinstance(other, (list, tuple)):
+            return self._all() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
     @overload
     def __getitem__(self, index: int) -> SearchHit: ...
     @overload
