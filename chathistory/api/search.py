@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions as api_exceptions
-from rest_framework import mixins, serializers
+from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -62,8 +62,11 @@ _NOT_FOUND = OpenApiResponse(
 )
 
 
-class SearchViewSet(mixins.ListModelMixin, ChatHistoryViewSet):
-    """Best match first, then newest first; only the caller's messages are ever candidates."""
+class SearchViewSet(ChatHistoryViewSet):
+    """Best match first, then newest first; only the caller's messages are ever candidates.
+
+    Routed as ``as_view({"get": "search"})``: one page object, not a list of results.
+    """
 
     pagination_class = None
     filter_backends: list[Any] = []
@@ -90,7 +93,7 @@ class SearchViewSet(mixins.ListModelMixin, ChatHistoryViewSet):
             **schema.errors(400, 404, bad_request=schema.BAD_QUERY, not_found=_NOT_FOUND),
         },
     )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def search(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         query = SearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         conversation = None

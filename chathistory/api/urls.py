@@ -11,13 +11,13 @@ from chathistory.api.views import ConversationViewSet, MessageViewSet, ObtainTok
 
 router = SimpleRouter()
 router.register("conversations", ConversationViewSet, basename="conversation")
-router.register("search", SearchViewSet, basename="search")
 router.register(
     r"conversations/(?P<conversation_pk>[^/.]+)/messages", MessageViewSet, basename="message"
 )
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
+    path("search/", SearchViewSet.as_view({"get": "search"}), name="search"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     *router.urls,
