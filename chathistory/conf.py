@@ -9,6 +9,7 @@ DEFAULTS: dict[str, int] = {
     "MAX_METADATA_BYTES": 16_384,
     "MAX_BATCH_SIZE": 1000,
     "IDEMPOTENCY_KEY_RETENTION_HOURS": 24,
+    "SEARCH_CONFIG": "simple",
 }
 
 
@@ -37,6 +38,17 @@ class AppSettings:
     def IDEMPOTENCY_KEY_RETENTION_HOURS(self) -> int:
         """How long an ``Idempotency-Key`` can be replayed before it may be purged."""
         return self._get("IDEMPOTENCY_KEY_RETENTION_HOURS")
+
+    # Search.
+
+    @property
+    def SEARCH_CONFIG(self) -> str:
+        """PostgreSQL's text search configuration for message search (``simple``: whole words, any language).
+
+        Read when the search index is built (the migration, ``services.rebuild_search_index``)
+        and by every query, which must name the index's configuration to use it.
+        """
+        return self._get("SEARCH_CONFIG")
 
 
 app_settings = AppSettings()

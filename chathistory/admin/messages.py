@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from chathistory.admin.pagination import EstimatedCountPaginator
 from chathistory.admin.transcript import page_of
 from chathistory.models import Message
+from chathistory.services.search import filter_matching
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -64,6 +65,14 @@ class MessageAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: object) -> type[ChangeList]:
         return MessageChangeList
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Message], search_term: str
+    ) -> tuple[QuerySet[Message], bool]:
+        # Whole words through the full-text index that the API's search uses, not a scan of content.
+        if not search_term.strip():
+            return queryset, False
+        return filter_matching(queryset, search_term), False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -17,11 +17,13 @@ from chathistory.services.conversations import (
 from chathistory.services.history import get_chat_history, get_openai_messages, to_openai_messages
 from chathistory.services.retention import purge_idempotency_keys
 from chathistory.services.rows import history_rows, instruction_rows
+from chathistory.services.search import asearch_messages, rebuild_search_index, search_messages
 
 __all__ = [
     "add_message",
     "add_messages",
     "add_messages_once",
+    "asearch_messages",
     "delete_conversation",
     "get_chat_history",
     "get_openai_messages",
@@ -30,7 +32,9 @@ __all__ = [
     "instruction_rows",
     "list_conversations",
     "purge_idempotency_keys",
+    "rebuild_search_index",
     "request_fingerprint",
+    "search_messages",
     "set_archived",
     "to_openai_messages",
     "update_conversation",
