@@ -11,6 +11,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_METADATA_BYTES": 16_384,
     "MAX_BATCH_SIZE": 1000,
     "IDEMPOTENCY_KEY_RETENTION_HOURS": 24,
+    "READ_REPLICAS": (),
+    "REPLICA_PIN_SECONDS": 5,
+    "REPLICA_MAX_LAG_SECONDS": 5,
 }
 
 
@@ -37,6 +40,21 @@ class AppSettings:
     def IDEMPOTENCY_KEY_RETENTION_HOURS(self) -> int:
         """How long an ``Idempotency-Key`` can be replayed before it may be purged."""
         return self._get("IDEMPOTENCY_KEY_RETENTION_HOURS")
+
+    @property
+    def READ_REPLICAS(self) -> tuple[str, ...]:
+        """Database aliases of streaming replicas that ``chathistory.routers.ReplicaRouter`` reads from."""
+        return tuple(self._get("READ_REPLICAS"))
+
+    @property
+    def REPLICA_PIN_SECONDS(self) -> int:
+        """How long a client's reads stay on the primary after it wrote."""
+        return self._get("REPLICA_PIN_SECONDS")
+
+    @property
+    def REPLICA_MAX_LAG_SECONDS(self) -> int:
+        """A replica further behind than this is skipped, and reads go to the primary."""
+        return self._get("REPLICA_MAX_LAG_SECONDS")
 
 
 app_settings = AppSettings()
