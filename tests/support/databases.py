@@ -18,12 +18,11 @@ def url_of(settings_dict: dict) -> str:
 
 
 @pytest.fixture
-def served_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def served_database_url(transactional_db: None, tmp_path: Path) -> str:
     """On PostgreSQL the suite's test database (committed data, flushed after the test); else a migrated SQLite file."""
     settings_dict = connections["default"].settings_dict
     if settings_dict["ENGINE"] == "django.db.backends.postgresql":
-        request.getfixturevalue("transactional_db")
-        return url_of(connections["default"].settings_dict)
+        return url_of(settings_dict)
     url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
     migrate(site_env(url))
     return url

@@ -16,14 +16,16 @@ from tests.support.processes import children, free_port, port_open, stop_group, 
 
 GUNICORN_CONFIG = Path(__file__).with_name("gunicorn_faults.conf.py")
 
+PASSWORD = "a-long-test-password"
 _SEED = """
 import json
+PASSWORD = "a-long-test-password"
 from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 users = get_user_model().objects
 tokens = []
 for number in range({count}):
-    user = users.create_user("{prefix}%d" % number, password="a-long-test-password")
+    user = users.create_user("{prefix}%d" % number, password=PASSWORD, is_staff={staff})
     tokens.append(Token.objects.create(user=user).key)
 print(json.dumps(tokens))
 """
@@ -58,9 +60,25 @@ def migrate(env: dict[str, str]) -> None:
     manage(env, "migrate", "--noinput", "-v", "0")
 
 
-def seed_tokens(env: dict[str, str], count: int, *, prefix: str = "client") -> list[str]:
-    """``count`` new users, each with an API token; their tokens."""
-    return json.loads(manage(env, "shell", "-c", _SEED.format(count=count, prefix=prefix)).strip().splitlines()[-1])
+def seed_tokens(env: dict[str, str], count: int, *, prefix: str = "client", staff: bool = False) -> list[str]:
+    """``count`` new users ``<prefix>0``, ``<prefix>1``, … (password ``PASSWORD``), each with an API token; their tokens."""
+    code = _SEED.format(count=count, prefix=prefix, staff=staff)
+    return json.loads(manage(env, "shell", "-c", code).strip().splitlines()[-1])
+
+
+def session_cookies(base_url: str, username: str) -> requests.cookies.RequestsCookieJar:
+    """Log a staff user in through the admin's form: the cookies of a browser session."""
+    session = requests.Session()
+    session.get(f"{base_url}/admin/login/", timeout=15).raise_for_status()
+    response = session.post(
+        f"{base_url}/admin/login/?next=/admin/",
+        data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+        headers={"Referer": f"{base_url}/admin/login/"},
+        timeout=15,
+    )
+    response.raise_for_status()
+    assert "sessionid" in session.cookies, "the admin login did not start a session"
+    return session.cookies
 
 
 class Gunicorn:
