@@ -99,11 +99,24 @@ def replica_usable(alias: str) -> bool:
     with _states_lock:
         state = _states.setdefault(alias, _ReplicaState())
     now = time.monotonic()
-    if now - state.checked_at < _CHECK_EVERY_SECONDS:
-        return state.usable
-    state.checked_at = now
-    state.usable = _probe(alias)
+    if now - state.checked_at >= _CHECK_EVERY_SECONDS:
+        state.checked_at = now
+        state.usable = _probe(alias)
+    elif state.usable and not _connected(alias):
+        state.checked_at, state.usable = now, False
     return state.usable
+
+
+def _connected(alias: str) -> bool:
+    """This thread's connection to ``alias`` works: Django's once-a-request health check, moved ahead of the query."""
+    connection = connections[alias]
+    try:
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+    except DatabaseError as error:
+        logger.warning("replica %s does not answer, reading from the primary: %s", alias, error)
+        return False
+    return True
 
 
 def _probe(alias: str) -> bool:
