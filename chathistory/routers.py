@@ -154,11 +154,13 @@ class ReplicaRouter:
     def db_for_read(self, model: type[Model], **hints: Any) -> str | None:
         if model._meta.app_label != APP_LABEL:
             return None
-        replicas = tuple(app_settings.READ_REPLICAS)
+        replicas = app_settings.READ_REPLICAS
+        if not replicas:
+            return None
         instance = hints.get("instance")
         if instance is not None and instance._state.db:
             return instance._state.db
-        if not replicas or current_pin().active or _in_primary_transaction(replicas):
+        if current_pin().active or _in_primary_transaction(replicas):
             return None
         usable = [alias for alias in replicas if replica_usable(alias)]
         return random.choice(usable) if usable else None
