@@ -16,6 +16,7 @@ from chathistory.services.conversations import (
 )
 from chathistory.services.history import get_chat_history, get_openai_messages, to_openai_messages
 from chathistory.services.retention import purge_idempotency_keys
+from chathistory.services.rows import history_rows, instruction_rows
 
 __all__ = [
     "add_message",
@@ -25,6 +26,8 @@ __all__ = [
     "get_chat_history",
     "get_openai_messages",
     "get_or_create_conversation",
+    "history_rows",
+    "instruction_rows",
     "list_conversations",
     "purge_idempotency_keys",
     "request_fingerprint",
