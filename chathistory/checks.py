@@ -26,6 +26,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         )
     for name in sorted(set(config) & set(DEFAULTS)):
         value = config[name]
+        if value is None and DEFAULTS[name] is None:
+            continue  # a key whose default is None (off) may be set to None
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             errors.append(
                 Error(

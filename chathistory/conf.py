@@ -12,6 +12,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BATCH_SIZE": 1000,
     "IDEMPOTENCY_KEY_RETENTION_HOURS": 24,
 }
+# Retention: None keeps every conversation.
+DEFAULTS["RETENTION_DAYS"] = None
 
 
 class AppSettings:
@@ -37,6 +39,11 @@ class AppSettings:
     def IDEMPOTENCY_KEY_RETENTION_HOURS(self) -> int:
         """How long an ``Idempotency-Key`` can be replayed before it may be purged."""
         return self._get("IDEMPOTENCY_KEY_RETENTION_HOURS")
+
+    @property
+    def RETENTION_DAYS(self) -> int | None:
+        """Days without activity after which ``chathistory_purge`` deletes a conversation; None keeps all."""
+        return self._get("RETENTION_DAYS")
 
 
 app_settings = AppSettings()

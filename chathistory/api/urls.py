@@ -1,11 +1,12 @@
-"""The API's routes: conversations, their messages, history, token, schema and docs."""
+"""The API's routes: conversations, their messages, history, export and import, token, schema and docs."""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from chathistory.api.transfer import ConversationExportViewSet, ConversationImportViewSet
 from chathistory.api.views import ConversationViewSet, MessageViewSet, ObtainTokenView
 
 router = SimpleRouter()
@@ -18,5 +19,16 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Ahead of the router, whose detail route would read "import" as a conversation id.
+    path(
+        "conversations/import/",
+        ConversationImportViewSet.as_view({"post": "create"}),
+        name="conversation-import",
+    ),
+    re_path(
+        r"^conversations/(?P<pk>[^/.]+)/export/$",
+        ConversationExportViewSet.as_view({"get": "retrieve"}),
+        name="conversation-export",
+    ),
     *router.urls,
 ]

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -109,9 +110,17 @@ def _check_batch(messages: Sequence[Mapping[str, Any]]) -> None:
 
 
 def _append(
-    conversation: Conversation, messages: Sequence[Mapping[str, Any]], *, key: _Key | None = None
+    conversation: Conversation,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    key: _Key | None = None,
+    created_at: Sequence[datetime | None] | None = None,
 ) -> tuple[list[Message], bool]:
-    """Store ``messages``, or find what an earlier append under ``key`` stored: ``(messages, created)``."""
+    """Store ``messages``, or find what an earlier append under ``key`` stored: ``(messages, created)``.
+
+    ``created_at`` gives each message its own timestamp (None: now), for an import that keeps
+    the original ones; appends leave it out.
+    """
     errors = [message_errors(message) for message in messages]
     _check_tool_calls_within_batch(messages, errors)
     if any(errors):
@@ -134,9 +143,10 @@ def _append(
             raise reject(errors, "tool_calls")
 
         first_seq = last_seq - len(messages) + 1
+        stamps = created_at or [None] * len(messages)
         created = [
             Message(
-                conversation=conversation, seq=first_seq + offset, created_at=now,
+                conversation=conversation, seq=first_seq + offset, created_at=stamps[offset] or now,
                 **{field: message[field] for field in MESSAGE_FIELDS if field in message},
             )
             for offset, message in enumerate(messages)
