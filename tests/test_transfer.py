@@ -1,3 +1,4 @@
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -69,11 +70,11 @@ def test_export_then_import_into_an_empty_database_gives_back_every_row(user, tm
     _varied_conversations(user)
     before = _rows(user)
     path = tmp_path / "export.jsonl"
-    call_command("chathistory_export", "--user", user.get_username(), "--output", str(path), stdout=open(tmp_path / "out", "w"))
+    call_command("chathistory_export", "--user", user.get_username(), "--output", str(path), stdout=io.StringIO())
     Conversation.objects.all().delete()
     assert Message.objects.count() == 0
 
-    call_command("chathistory_import", str(path), "--user", user.get_username(), stdout=open(tmp_path / "out2", "w"))
+    call_command("chathistory_import", str(path), "--user", user.get_username(), stdout=io.StringIO())
 
     after = _rows(user)
     assert after == before
