@@ -132,13 +132,19 @@ def _in_chunks(conversations: QuerySet[Conversation]) -> Iterator[Conversation]:
         last_pk = rows[-1].pk
 
 
-def _messages_of(conversation: Conversation) -> Iterator[Message]:
-    """The messages up to the count read with the conversation, so the document agrees with itself."""
+def _messages_of(conversation: Conversation, *, using: str | None = None) -> Iterator[Message]:
+    """The messages up to the count read with the conversation, so the document agrees with itself.
+
+    In chunks by seq rather than through a server-side cursor, which a pooler in transaction
+    mode cannot keep open.
+    """
+    messages = conversation.messages.all() if using is None else Message.objects.using(using).filter(
+        conversation=conversation
+    )
     last_seq = 0
     while last_seq < conversation.message_count:
         rows = list(
-            conversation.messages.filter(seq__gt=last_seq, seq__lte=conversation.message_count)
-            .order_by("seq")[:EXPORT_CHUNK]
+            messages.filter(seq__gt=last_seq, seq__lte=conversation.message_count).order_by("seq")[:EXPORT_CHUNK]
         )
         if not rows:
             return
@@ -346,7 +352,7 @@ def _is_identical(conversation: Conversation, parsed: _Parsed, alias: str) -> bo
         wanted["updated_at"] = parsed.updated_at
     if _canonical({name: getattr(conversation, name) for name in wanted}) != _canonical(wanted):
         return False
-    stored = Message.objects.using(alias).in_conversation(conversation).iterator(chunk_size=EXPORT_CHUNK)
+    stored = _messages_of(conversation, using=alias)  # where the write goes: a replica may lag
     for message, fields, stamp in zip(stored, parsed.messages, parsed.stamps):
         wanted = {name: ({} if name == "metadata" else None) for name in MESSAGE_FIELDS}
         wanted.update(fields)
