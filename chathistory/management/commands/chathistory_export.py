@@ -46,15 +46,17 @@ class Command(BaseCommand):
                     raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
             else:
                 target = self.stdout._out
+            # \u escapes keep every character when standard output cannot encode them all.
+            ascii_only = (getattr(target, "encoding", None) or "utf-8").lower().replace("-", "") != "utf8"
             for document in iter_export(conversations, format=export_format):
                 # One line each: json.dumps escapes every newline inside a string.
-                target.write(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n")
+                target.write(json.dumps(document, ensure_ascii=ascii_only, separators=(",", ":")) + "\n")
                 written += 1
                 messages += len(document["messages"])
                 progress.advance(written)
         progress.close()
         summary = f"Exported {written:,} conversation(s) with {messages:,} message(s)"
-        if written < total:
+        if export_format != FORMAT and written < total:
             summary += f"; skipped {total - written:,} without messages, which {export_format} cannot hold"
         report.write(summary + ".")
 
