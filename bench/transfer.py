@@ -14,30 +14,18 @@ A benchmark, not a test: it asserts nothing. Usage: ``python bench/transfer.py``
 
 from __future__ import annotations
 
-import os
 import statistics
-import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
-os.environ["DJANGO_DEBUG"] = "0"  # no query log in the timings
-os.environ.setdefault("CHATHISTORY_LOG_LEVEL", "WARNING")
+import harness
+from django.contrib.auth import get_user_model
+from django.db import connection
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
-
-from chathistory import services  # noqa: E402
-from chathistory.models import Conversation  # noqa: E402
+from chathistory import services
+from chathistory.models import Conversation
 
 CONVERSATIONS = 200
 PER_CONVERSATION = 500
@@ -46,20 +34,35 @@ WINDOW = 50
 REPEAT = 50
 
 
-def _turns(count: int) -> list[dict]:
-    messages: list[dict] = []
+def _turns(count: int) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
     while len(messages) < count:
         n = len(messages)
         if n % 5 == 3 and count - n >= 2:
             call = f"call_{n}"
-            messages.append({"role": "assistant", "content": None, "tool_calls": [
-                {"id": call, "type": "function", "function": {"name": "lookup", "arguments": '{"q": "Zürich"}'}},
-            ]})
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": call,
+                            "type": "function",
+                            "function": {"name": "lookup", "arguments": '{"q": "Zürich"}'},
+                        },
+                    ],
+                }
+            )
             messages.append({"role": "tool", "tool_call_id": call, "content": '{"answer": 42}'})
         else:
             role = ("user", "assistant")[n % 2]
-            messages.append({"role": role, "content": f"message {n}: " + "lorem ipsum ☕ " * 10,
-                             "metadata": {"model": "gpt-4o"} if role == "assistant" else {}})
+            messages.append(
+                {
+                    "role": role,
+                    "content": f"message {n}: " + "lorem ipsum ☕ " * 10,
+                    "metadata": {"model": "gpt-4o"} if role == "assistant" else {},
+                }
+            )
     return messages
 
 
@@ -74,7 +77,7 @@ def median_ms(call: Callable[[], object], repeat: int = REPEAT) -> float:
     return statistics.median(samples) * 1000
 
 
-def bench_transfer(user) -> dict[str, float]:
+def bench_transfer(user: Any) -> dict[str, float]:
     for _ in range(CONVERSATIONS):
         conversation, _ = services.get_or_create_conversation(user)
         services.add_messages(conversation, _turns(PER_CONVERSATION))
@@ -101,15 +104,17 @@ def bench_transfer(user) -> dict[str, float]:
     }
 
 
-def bench_langchain(user) -> dict[str, float]:
+def bench_langchain(user: Any) -> dict[str, float]:
     from langchain_core.messages import AIMessage, HumanMessage
 
     from chathistory.integrations.langchain import DjangoChatMessageHistory
 
     conversation, _ = services.get_or_create_conversation(user, title="long")
     history = DjangoChatMessageHistory(conversation)
-    batch = [HumanMessage(content="question " + "lorem " * 10) if n % 2 == 0 else AIMessage(content="answer " * 10)
-             for n in range(1000)]
+    batch = [
+        HumanMessage(content="question " + "lorem " * 10) if n % 2 == 0 else AIMessage(content="answer " * 10)
+        for n in range(1000)
+    ]
     for _ in range(LONG // len(batch)):
         history.add_messages(batch)
     windowed = DjangoChatMessageHistory(conversation, window=WINDOW)
@@ -121,7 +126,7 @@ def bench_langchain(user) -> dict[str, float]:
     return results
 
 
-def _langchain_postgres(batch):
+def _langchain_postgres(batch: list[Any]) -> Any:
     """langchain-postgres's history over the same messages, when it is installed and the database is PostgreSQL."""
     if connection.vendor != "postgresql":
         print("langchain-postgres: skipped (needs PostgreSQL)")
@@ -134,8 +139,12 @@ def _langchain_postgres(batch):
         return None
     settings = connection.settings_dict
     peer_connection = psycopg.connect(
-        dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"],
-        host=settings["HOST"], port=settings["PORT"] or 5432, autocommit=True,
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        autocommit=True,
     )
     PostgresChatMessageHistory.create_tables(peer_connection, "langchain_history")
     peer = PostgresChatMessageHistory("langchain_history", str(uuid.uuid4()), sync_connection=peer_connection)
@@ -145,28 +154,20 @@ def _langchain_postgres(batch):
 
 
 def main() -> None:
-    settings_dict = connection.settings_dict
-    with tempfile.TemporaryDirectory() as directory:
-        if connection.vendor == "sqlite":
-            settings_dict["TEST"]["NAME"] = str(Path(directory) / "bench.sqlite3")
-        else:
-            settings_dict["TEST"]["NAME"] = f"{settings_dict['NAME']}_bench"
-        original_name = settings_dict["NAME"]
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-        try:
-            user = get_user_model().objects.create_user("bench")
-            print(f"backend: {connection.vendor}, bench database {connection.settings_dict['NAME']}")
-            print(f"{CONVERSATIONS} conversations of {PER_CONVERSATION} messages:")
-            for label, value in bench_transfer(user).items():
-                print(f"  {label:<45} {value:10,.0f} messages/s")
-            langchain = bench_langchain(user)
-            for label, value in langchain.items():
-                print(f"  {label:<60} {value:9.3f} ms")
-            if len(langchain) == 2:
-                ours, theirs = langchain.values()
-                print(f"  {'langchain-postgres / chathistory window':<60} {theirs / ours:9.1f}x")
-        finally:
-            connection.creation.destroy_test_db(original_name, verbosity=0)
+    with harness.throwaway_database("transfer"):
+        print(
+            f"backend: {connection.vendor} ({harness.durability()}), bench database {connection.settings_dict['NAME']}"
+        )
+        user = get_user_model().objects.create_user("bench")
+        print(f"{CONVERSATIONS} conversations of {PER_CONVERSATION} messages:")
+        for label, value in bench_transfer(user).items():
+            print(f"  {label:<45} {value:10,.0f} messages/s")
+        langchain = bench_langchain(user)
+        for label, value in langchain.items():
+            print(f"  {label:<60} {value:9.3f} ms")
+        if len(langchain) == 2:
+            ours, theirs = langchain.values()
+            print(f"  {'langchain-postgres / chathistory window':<60} {theirs / ours:9.1f}x")
 
 
 if __name__ == "__main__":

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 
-DEFAULTS: dict[str, Any] = {
+DEFAULTS: dict[str, int] = {
     "MAX_CONTENT_LENGTH": 1_000_000,
     "MAX_METADATA_BYTES": 16_384,
     "MAX_BATCH_SIZE": 1000,
     "IDEMPOTENCY_KEY_RETENTION_HOURS": 24,
 }
-# Retention: None keeps every conversation.
-DEFAULTS["RETENTION_DAYS"] = None
+#: Keys that are off (None) until a project sets them, then a positive integer like the others.
+OPTIONAL_DEFAULTS: dict[str, int | None] = {
+    "RETENTION_DAYS": None,  # keep every conversation
+}
 
 
 class AppSettings:
-    def _get(self, name: str) -> Any:
-        return getattr(settings, "CHATHISTORY", {}).get(name, DEFAULTS[name])
+    def _get(self, name: str) -> int:
+        # Every key is a positive integer; the system checks (chathistory.E003) hold a project to it.
+        configured: dict[str, int] = getattr(settings, "CHATHISTORY", {})
+        return configured.get(name, DEFAULTS[name])
 
     @property
     def MAX_CONTENT_LENGTH(self) -> int:
@@ -43,7 +45,8 @@ class AppSettings:
     @property
     def RETENTION_DAYS(self) -> int | None:
         """Days without activity after which ``chathistory_purge`` deletes a conversation; None keeps all."""
-        return self._get("RETENTION_DAYS")
+        configured: dict[str, int | None] = getattr(settings, "CHATHISTORY", {})
+        return configured.get("RETENTION_DAYS", OPTIONAL_DEFAULTS["RETENTION_DAYS"])
 
 
 app_settings = AppSettings()

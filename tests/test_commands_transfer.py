@@ -43,11 +43,14 @@ def test_export_of_every_user_by_default(user, other_user):
 
 def test_export_in_openai_jsonl_format_writes_the_chat_completions_shape(user, tmp_path):
     conversation = make_conversation(user=user)
-    services.add_messages(conversation, [
-        {"role": "system", "content": "Be brief."},
-        {"role": "assistant", "content": None, "tool_calls": [tool_call()]},
-        {"role": "tool", "tool_call_id": "call_1", "content": "sun"},
-    ])
+    services.add_messages(
+        conversation,
+        [
+            {"role": "system", "content": "Be brief."},
+            {"role": "assistant", "content": None, "tool_calls": [tool_call()]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "sun"},
+        ],
+    )
     make_conversation(user=user)  # empty: a fine-tuning line needs messages
     path = tmp_path / "train.jsonl"
     out, _ = _run("chathistory_export", "--format", "openai-jsonl", "--output", str(path))
@@ -78,15 +81,20 @@ def test_import_reports_rejected_lines_by_number_and_reason_and_goes_on(user, ot
     good.delete()
     bad_message = {**document, "conversation": {"title": "bad"}, "messages": [{"role": "user"}]}
     path = tmp_path / "in.jsonl"
-    path.write_bytes(b"\n".join([
-        json.dumps(document).encode(),
-        b"{not json",
-        b"",
-        json.dumps(bad_message).encode(),
-        json.dumps(document).encode(),  # the same again: unchanged
-        json.dumps(theirs).encode(),
-        b"\xff\xfe",
-    ]) + b"\n")
+    path.write_bytes(
+        b"\n".join(
+            [
+                json.dumps(document).encode(),
+                b"{not json",
+                b"",
+                json.dumps(bad_message).encode(),
+                json.dumps(document).encode(),  # the same again: unchanged
+                json.dumps(theirs).encode(),
+                b"\xff\xfe",
+            ]
+        )
+        + b"\n"
+    )
 
     out, err = _run("chathistory_import", str(path), "--user", user.get_username())
 

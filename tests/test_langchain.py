@@ -9,17 +9,17 @@ from django.db import connections
 
 pytest.importorskip("langchain_core")
 
-from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel  # noqa: E402
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage  # noqa: E402
-from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder  # noqa: E402
-from langchain_core.runnables import RunnableLambda  # noqa: E402
-from langchain_core.runnables.history import RunnableWithMessageHistory  # noqa: E402
+from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
+from langchain_core.runnables import RunnableLambda
+from langchain_core.runnables.history import RunnableWithMessageHistory
 
-from chathistory import services  # noqa: E402
-from chathistory.exceptions import ConversationIdTaken, ValidationError  # noqa: E402
-from chathistory.integrations.langchain import DjangoChatMessageHistory  # noqa: E402
-from chathistory.models import Conversation, Message  # noqa: E402
-from tests.factories import make_conversation, make_message, make_user, tool_call  # noqa: E402
+from chathistory import services
+from chathistory.exceptions import ConversationIdTaken, ValidationError
+from chathistory.integrations.langchain import DjangoChatMessageHistory
+from chathistory.models import Conversation, Message
+from tests.factories import make_conversation, make_message, make_user, tool_call
 
 TOOL_TURN = [
     HumanMessage(content="What is the weather in Paris? ☔ e\u0301 שלום 𝄞\r\n"),
@@ -94,11 +94,13 @@ def test_multimodal_content_comes_back_equal(conversation):
         pytest.skip("this version stores string content only")
     history = DjangoChatMessageHistory(conversation)
     messages = [
-        HumanMessage(content=[
-            {"type": "text", "text": "What is in this image?"},
-            {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "low"}},
-            {"type": "image", "source_type": "url", "url": "https://example.com/cat.png"},
-        ]),
+        HumanMessage(
+            content=[
+                {"type": "text", "text": "What is in this image?"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "low"}},
+                {"type": "image", "source_type": "url", "url": "https://example.com/cat.png"},
+            ]
+        ),
         AIMessage(content=[{"type": "text", "text": "A cat."}]),
     ]
     history.add_messages(messages)
@@ -106,11 +108,18 @@ def test_multimodal_content_comes_back_equal(conversation):
 
 
 def test_messages_stored_through_the_api_read_as_langchain_messages(conversation):
-    services.add_messages(conversation, [
-        {"role": "user", "content": "hi"},
-        {"role": "assistant", "content": None, "tool_calls": [tool_call("ok"), tool_call("bad", arguments="{oops")]},
-        {"role": "tool", "tool_call_id": "ok", "content": "sun"},
-    ])
+    services.add_messages(
+        conversation,
+        [
+            {"role": "user", "content": "hi"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [tool_call("ok"), tool_call("bad", arguments="{oops")],
+            },
+            {"role": "tool", "tool_call_id": "ok", "content": "sun"},
+        ],
+    )
     human, ai, tool = DjangoChatMessageHistory(conversation).messages
     assert human == HumanMessage(content="hi")
     assert ai.content == ""
@@ -145,11 +154,14 @@ def test_window_reads_only_the_last_messages(conversation, django_assert_num_que
 
 
 def test_a_window_does_not_start_with_a_tool_result_whose_call_it_left_out(conversation):
-    services.add_messages(conversation, [
-        {"role": "assistant", "content": None, "tool_calls": [tool_call()]},
-        {"role": "tool", "tool_call_id": "call_1", "content": "sun"},
-        {"role": "assistant", "content": "Sunny."},
-    ])
+    services.add_messages(
+        conversation,
+        [
+            {"role": "assistant", "content": None, "tool_calls": [tool_call()]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "sun"},
+            {"role": "assistant", "content": "Sunny."},
+        ],
+    )
     assert [m.content for m in DjangoChatMessageHistory(conversation, window=2).messages] == ["Sunny."]
     assert len(DjangoChatMessageHistory(conversation, window=3).messages) == 3
 
@@ -183,9 +195,13 @@ def test_needs_a_conversation_or_a_user(conversation, user):
 
 
 def _chain(seen):
-    prompt = ChatPromptTemplate.from_messages([
-        ("system", "You are terse."), MessagesPlaceholder("history"), ("human", "{question}"),
-    ])
+    prompt = ChatPromptTemplate.from_messages(
+        [
+            ("system", "You are terse."),
+            MessagesPlaceholder("history"),
+            ("human", "{question}"),
+        ]
+    )
     model = FakeMessagesListChatModel(responses=[AIMessage(content=f"answer {n}") for n in range(1, 4)])
 
     def record(prompt_value):
@@ -226,9 +242,12 @@ def _check_three_turns(user, session, seen):
     conversation = Conversation.objects.get(pk=session, user=user)
     stored = services.get_chat_history(conversation)
     assert [(m.role, m.content) for m in stored] == [
-        ("user", "one?"), ("assistant", "answer 1"),
-        ("user", "two?"), ("assistant", "answer 2"),
-        ("user", "three?"), ("assistant", "answer 3"),
+        ("user", "one?"),
+        ("assistant", "answer 1"),
+        ("user", "two?"),
+        ("assistant", "answer 2"),
+        ("user", "three?"),
+        ("assistant", "answer 3"),
     ]
     # The third call saw the system prompt, the first two turns and the new question.
     assert [m.content for m in seen[2]] == ["You are terse.", "one?", "answer 1", "two?", "answer 2", "three?"]

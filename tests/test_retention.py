@@ -119,7 +119,9 @@ def test_a_long_conversation_loses_its_end_a_batch_at_a_time_and_stays_whole(use
         return Conversation.objects.filter(pk=conversation.pk) if next(calls, False) else Conversation.objects.none()
 
     deleted = retention.Deleted()
-    retention._delete_long(matching, conversation.pk, deleted, alias="default" if not _routed() else "chat", batch_size=4)
+    retention._delete_long(
+        matching, conversation.pk, deleted, alias="default" if not _routed() else "chat", batch_size=4
+    )
 
     conversation.refresh_from_db()
     assert conversation.message_count == 4
@@ -200,7 +202,7 @@ def test_a_purge_of_many_messages_lets_another_user_append_meanwhile():
     def purge():
         try:
             purge.result = services.purge_expired_conversations(days=30, batch_size=500)
-        except Exception as error:  # noqa: BLE001 - reported by the assertions below
+        except Exception as error:
             errors.append(error)
         finally:
             purge_done.set()
@@ -219,7 +221,7 @@ def test_a_purge_of_many_messages_lets_another_user_append_meanwhile():
                     break
                 appended_during_purge.append(n)
                 time.sleep(0.001)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             errors.append(error)
         finally:
             connections.close_all()
@@ -242,3 +244,13 @@ def test_a_purge_of_many_messages_lets_another_user_append_meanwhile():
         assert [content for _, content in _contents(revived)] == ["revived", "I am back"]
     else:
         assert not Conversation.objects.filter(pk=revived.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "problems"), [(None, []), (30, []), (0, ["chathistory.E003"]), ("30", ["chathistory.E003"])]
+)
+def test_retention_days_may_be_none_or_a_positive_number_of_days(settings, value, problems):
+    from chathistory.checks import check_settings
+
+    settings.CHATHISTORY = {"RETENTION_DAYS": value}
+    assert [error.id for error in check_settings()] == problems

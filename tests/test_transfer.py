@@ -8,7 +8,7 @@ from django.core.management import call_command
 from chathistory import services
 from chathistory.exceptions import ConversationIdTaken, ValidationError
 from chathistory.models import Conversation, Message, ToolCall
-from tests.factories import make_conversation, make_message, make_user, tool_call
+from tests.factories import make_conversation, make_message, tool_call
 
 TRICKY_TEXTS = [
     "line one\r\nline two\rthree\nfour",
@@ -26,18 +26,26 @@ TRICKY_TEXTS = [
 def _varied_conversations(user):
     """Conversations of every kind: every role, tool calls and their answers, unicode, metadata, an empty one."""
     chat = make_conversation(user=user, title="Trip to Zürich 🇨🇭", metadata={"tags": ["travel"], "n": 1e23})
-    services.add_messages(chat, [
-        {"role": "system", "content": "You are helpful."},
-        {"role": "developer", "content": "Answer briefly.", "name": "policy"},
-        *({"role": "user", "content": text} for text in TRICKY_TEXTS),
-        {"role": "assistant", "content": None, "tool_calls": [
-            tool_call("call_a", arguments='{"city": "Zürich"}'),
-            {**tool_call("call_b", arguments="not json {"), "extra": {"kept": True}},
-        ], "metadata": {"model": "gpt-4o", "usage": {"prompt_tokens": 12, "completion_tokens": 3}}},
-        {"role": "tool", "tool_call_id": "call_a", "content": '{"temp": 21.5}'},
-        {"role": "tool", "tool_call_id": "call_b", "content": "error: bad arguments", "name": "get_weather"},
-        {"role": "assistant", "content": "Sunny, 21.5 °C. ☀️", "metadata": {"finish_reason": "stop"}},
-    ])
+    services.add_messages(
+        chat,
+        [
+            {"role": "system", "content": "You are helpful."},
+            {"role": "developer", "content": "Answer briefly.", "name": "policy"},
+            *({"role": "user", "content": text} for text in TRICKY_TEXTS),
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    tool_call("call_a", arguments='{"city": "Zürich"}'),
+                    {**tool_call("call_b", arguments="not json {"), "extra": {"kept": True}},
+                ],
+                "metadata": {"model": "gpt-4o", "usage": {"prompt_tokens": 12, "completion_tokens": 3}},
+            },
+            {"role": "tool", "tool_call_id": "call_a", "content": '{"temp": 21.5}'},
+            {"role": "tool", "tool_call_id": "call_b", "content": "error: bad arguments", "name": "get_weather"},
+            {"role": "assistant", "content": "Sunny, 21.5 °C. ☀️", "metadata": {"finish_reason": "stop"}},
+        ],
+    )
     archived = make_conversation(user=user, title="")
     make_message(archived, content="just one")
     services.update_conversation(archived, archived=True, metadata={"ключ": "значение"})
@@ -48,19 +56,21 @@ def _varied_conversations(user):
 def _rows(user):
     """Everything stored for ``user``, row by row, message ids left out (an import assigns new ones)."""
     conversations = list(
-        Conversation.objects.filter(user=user).order_by("pk").values(
-            "pk", "title", "metadata", "archived", "message_count", "created_at", "updated_at"
-        )
+        Conversation.objects.filter(user=user)
+        .order_by("pk")
+        .values("pk", "title", "metadata", "archived", "message_count", "created_at", "updated_at")
     )
     messages = list(
-        Message.objects.filter(conversation__user=user).order_by("conversation", "seq").values(
+        Message.objects.filter(conversation__user=user)
+        .order_by("conversation", "seq")
+        .values(
             "conversation", "seq", "role", "content", "name", "tool_calls", "tool_call_id", "metadata", "created_at"
         )
     )
     calls = list(
-        ToolCall.objects.filter(conversation__user=user).order_by("conversation", "call_id").values_list(
-            "conversation", "call_id", "message_seq"
-        )
+        ToolCall.objects.filter(conversation__user=user)
+        .order_by("conversation", "call_id")
+        .values_list("conversation", "call_id", "message_seq")
     )
     # As JSON too, so that 1 and 1.0 or True could not pass for each other.
     return conversations, messages, calls, json.dumps([conversations, messages, calls], default=str)
@@ -87,7 +97,13 @@ def test_export_document_has_the_contract_shape(conversation):
     assert document["format"] == "chathistory"
     assert document["version"] == 1
     assert set(document["conversation"]) == {
-        "id", "title", "metadata", "archived", "message_count", "created_at", "updated_at"
+        "id",
+        "title",
+        "metadata",
+        "archived",
+        "message_count",
+        "created_at",
+        "updated_at",
     }
     assert document["conversation"]["id"] == str(conversation.pk)
     (message,) = document["messages"]
@@ -99,11 +115,16 @@ def test_export_document_has_the_contract_shape(conversation):
 def test_import_keeps_ids_order_timestamps_and_content(user):
     stamp = "2024-03-01T10:00:00.123456+02:00"
     document = {
-        "format": "chathistory", "version": 1,
+        "format": "chathistory",
+        "version": 1,
         "conversation": {
-            "id": "5f0c3c1e-8a4b-4c55-9a0e-2d5d3f7a9b10", "title": "Old", "metadata": {"a": 1},
-            "archived": True, "message_count": 2,
-            "created_at": "2024-03-01T09:00:00Z", "updated_at": "2024-03-02T09:00:00Z",
+            "id": "5f0c3c1e-8a4b-4c55-9a0e-2d5d3f7a9b10",
+            "title": "Old",
+            "metadata": {"a": 1},
+            "archived": True,
+            "message_count": 2,
+            "created_at": "2024-03-01T09:00:00Z",
+            "updated_at": "2024-03-02T09:00:00Z",
         },
         "messages": [
             {"seq": 2, "role": "assistant", "content": "second", "created_at": "2024-03-01T10:00:01Z"},
@@ -132,10 +153,13 @@ def test_an_imported_conversation_takes_appends_after_its_last_seq(user, convers
 
 
 def test_importing_the_same_document_again_stores_nothing(user, conversation):
-    services.add_messages(conversation, [
-        {"role": "assistant", "content": None, "tool_calls": [tool_call()]},
-        {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
-    ])
+    services.add_messages(
+        conversation,
+        [
+            {"role": "assistant", "content": None, "tool_calls": [tool_call()]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
+        ],
+    )
     document = services.export_conversation(conversation)
     conversation.delete()
     first, created = services.import_conversation(user, document)
@@ -205,25 +229,53 @@ def _document(**conversation):
         (lambda d: d.update(messages=[{"role": "user", "content": "x", "seq": 0}]), "messages[0].seq"),
         (lambda d: d.update(messages=[{"role": "user", "content": "x", "created_at": 5}]), "messages[0].created_at"),
         (lambda d: d.update(messages=["x"]), "messages[0]"),
-        (lambda d: d.update(messages=[
-            {"role": "user", "content": "x", "seq": 1}, {"role": "user", "content": "y", "seq": 1},
-        ]), "messages"),
-        (lambda d: d.update(messages=[
-            {"role": "user", "content": "x", "seq": 1}, {"role": "user", "content": "y"},
-        ]), "messages"),
+        (
+            lambda d: d.update(
+                messages=[
+                    {"role": "user", "content": "x", "seq": 1},
+                    {"role": "user", "content": "y", "seq": 1},
+                ]
+            ),
+            "messages",
+        ),
+        (
+            lambda d: d.update(
+                messages=[
+                    {"role": "user", "content": "x", "seq": 1},
+                    {"role": "user", "content": "y"},
+                ]
+            ),
+            "messages",
+        ),
         # The append path's tool-call rules, by the document's own positions.
-        (lambda d: d.update(messages=[
-            {"role": "user", "content": "x"}, {"role": "tool", "tool_call_id": "nowhere", "content": "r"},
-        ]), "messages[1].tool_call_id"),
-        (lambda d: d.update(messages=[
-            {"role": "assistant", "tool_calls": [tool_call("c")], "seq": 2},
-            {"role": "tool", "tool_call_id": "c", "content": "answer before its call", "seq": 1},
-        ]), "messages[1].tool_call_id"),
-        (lambda d: d.update(messages=[
-            {"role": "assistant", "tool_calls": [tool_call("c")]},
-            {"role": "tool", "tool_call_id": "c", "content": "r"},
-            {"role": "tool", "tool_call_id": "c", "content": "r again"},
-        ]), "messages[2].tool_call_id"),
+        (
+            lambda d: d.update(
+                messages=[
+                    {"role": "user", "content": "x"},
+                    {"role": "tool", "tool_call_id": "nowhere", "content": "r"},
+                ]
+            ),
+            "messages[1].tool_call_id",
+        ),
+        (
+            lambda d: d.update(
+                messages=[
+                    {"role": "assistant", "tool_calls": [tool_call("c")], "seq": 2},
+                    {"role": "tool", "tool_call_id": "c", "content": "answer before its call", "seq": 1},
+                ]
+            ),
+            "messages[1].tool_call_id",
+        ),
+        (
+            lambda d: d.update(
+                messages=[
+                    {"role": "assistant", "tool_calls": [tool_call("c")]},
+                    {"role": "tool", "tool_call_id": "c", "content": "r"},
+                    {"role": "tool", "tool_call_id": "c", "content": "r again"},
+                ]
+            ),
+            "messages[2].tool_call_id",
+        ),
     ],
 )
 def test_a_bad_document_is_rejected_naming_the_field_and_nothing_is_stored(user, nothing_stored, change, field):
@@ -250,11 +302,14 @@ def test_import_takes_more_messages_than_one_append_batch(user, settings):
 
 def test_iter_export_in_openai_jsonl_shape_skips_empty_conversations(user):
     chat = make_conversation(user=user)
-    services.add_messages(chat, [
-        {"role": "user", "content": "weather?"},
-        {"role": "assistant", "content": None, "tool_calls": [tool_call()]},
-        {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
-    ])
+    services.add_messages(
+        chat,
+        [
+            {"role": "user", "content": "weather?"},
+            {"role": "assistant", "content": None, "tool_calls": [tool_call()]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
+        ],
+    )
     make_conversation(user=user)
     make_message(make_conversation(), content="someone else's")
     (line,) = services.iter_export(user=user, format="openai-jsonl")
@@ -265,7 +320,7 @@ def test_iter_export_reads_in_chunks(user, monkeypatch, django_assert_num_querie
     from chathistory.services import transfer
 
     monkeypatch.setattr(transfer, "EXPORT_CHUNK", 2)
-    for n in range(3):
+    for _ in range(3):
         conversation = make_conversation(user=user)
         services.add_messages(conversation, [{"role": "user", "content": str(m)} for m in range(3)])
     # Conversations: chunks of 2 and 1; messages: a chunk of 2 and one of 1 for each.

@@ -12,11 +12,14 @@ def _export(api, conversation):
 
 
 def test_export_route_answers_the_document_with_the_apis_conversation_json(api, conversation):
-    services.add_messages(conversation, [
-        {"role": "user", "content": "weather? 🌧"},
-        {"role": "assistant", "content": None, "tool_calls": [tool_call()]},
-        {"role": "tool", "tool_call_id": "call_1", "content": "rain"},
-    ])
+    services.add_messages(
+        conversation,
+        [
+            {"role": "user", "content": "weather? 🌧"},
+            {"role": "assistant", "content": None, "tool_calls": [tool_call()]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "rain"},
+        ],
+    )
     document = _export(api, conversation)
     assert document["format"] == "chathistory" and document["version"] == 1
     assert document["conversation"] == api.get(f"/api/conversations/{conversation.pk}/").json()
@@ -72,7 +75,9 @@ def test_another_users_id_is_a_409_that_says_nothing_more(api, other_api, conver
 
 def test_a_bad_document_is_a_400_naming_the_field(api, nothing_stored):
     document = {
-        "format": "chathistory", "version": 1, "conversation": {"title": "t"},
+        "format": "chathistory",
+        "version": 1,
+        "conversation": {"title": "t"},
         "messages": [{"role": "user", "content": "ok"}, {"role": "tool", "content": "no call id"}],
     }
     response = api.post("/api/conversations/import/", document, format="json")

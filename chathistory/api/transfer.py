@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -22,6 +22,9 @@ from chathistory.api.serializers import (
 from chathistory.api.views import ChatHistoryViewSet
 from chathistory.models import Conversation
 from chathistory.services.transfer import FORMAT, VERSION
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 
 class ExportedMessageSerializer(MessageSerializer):
@@ -55,7 +58,8 @@ class ImportedConversationSerializer(serializers.Serializer):
 
 class ImportedMessageSerializer(MessageCreateSerializer):
     seq = serializers.IntegerField(
-        required=False, min_value=1,
+        required=False,
+        min_value=1,
         help_text="The order to store in (all messages or none); stored seqs are 1, 2, 3 … in that order.",
     )
     created_at = serializers.DateTimeField(required=False, help_text="Kept; now when left out.")
@@ -80,7 +84,8 @@ class ConversationExportViewSet(ChatHistoryViewSet):
         responses={200: ExportDocumentSerializer, **schema.errors(404)},
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(services.export_conversation(self.get_object()))
+        conversation = cast(Conversation, self.get_object())
+        return Response(services.export_conversation(conversation))
 
 
 class ConversationImportViewSet(ChatHistoryViewSet):
@@ -104,7 +109,9 @@ class ConversationImportViewSet(ChatHistoryViewSet):
         },
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        conversation, created = services.import_conversation(request.user, self.json_body(request))
+        # IsAuthenticated let only a signed-in user this far.
+        user = cast("AbstractBaseUser", request.user)
+        conversation, created = services.import_conversation(user, self.json_body(request))
         return Response(
             ConversationSerializer(conversation).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

@@ -162,15 +162,20 @@ def _arguments_object(call: dict[str, Any]) -> bool:
     function = call.get("function")
     if call.get("type") != "function" or not isinstance(function, dict):
         return False
+    arguments = function.get("arguments")
+    if not isinstance(arguments, str):
+        return False
     try:
-        return isinstance(json.loads(function.get("arguments"), strict=False), dict)
-    except (TypeError, ValueError):
+        return isinstance(json.loads(arguments, strict=False), dict)
+    except ValueError:
         return False
 
 
 def _invalid(call: dict[str, Any]) -> Any:
     body = call.get("function") or call.get("custom") or {}
     return invalid_tool_call(
-        name=body.get("name"), args=body.get("arguments", body.get("input")), id=call.get("id"),
+        name=body.get("name"),
+        args=body.get("arguments", body.get("input")),
+        id=call.get("id"),
         error="The arguments are not a JSON object.",
     )

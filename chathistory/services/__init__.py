@@ -24,6 +24,7 @@ from chathistory.services.retention import (
     purge_expired_conversations,
     purge_idempotency_keys,
 )
+from chathistory.services.rows import history_rows, instruction_rows
 from chathistory.services.transfer import (
     ConversationConflict,
     aexport_conversation,
@@ -50,7 +51,9 @@ __all__ = [
     "get_chat_history",
     "get_openai_messages",
     "get_or_create_conversation",
+    "history_rows",
     "import_conversation",
+    "instruction_rows",
     "iter_export",
     "list_conversations",
     "purge_expired_conversations",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
 from django.db import transaction
@@ -103,7 +103,8 @@ def purge_expired_conversations(
         # Those of the expired conversations are counted with them already.
         deleted.idempotency_keys += (
             IdempotencyKey.objects.filter(created_at__lt=timezone.now() - key_age)
-            .exclude(conversation__in=expired()).count()
+            .exclude(conversation__in=expired())
+            .count()
         )
     else:
         deleted = Deleted()
@@ -120,14 +121,14 @@ def erase_user_data(user: AbstractBaseUser, *, batch_size: int = BATCH_SIZE) -> 
     The user itself is left to the project, which may keep or delete the account.
     """
     deleted = Deleted()
-    _delete_conversations(lambda: Conversation.objects.filter(user=user), deleted, batch_size=batch_size)
+    _delete_conversations(lambda: Conversation.objects.for_user(user), deleted, batch_size=batch_size)
     logger.info("erased the chat data of user %s: %s", user.pk, deleted.as_dict())
     return deleted.as_dict()
 
 
 def count_user_data(user: AbstractBaseUser) -> dict[str, int]:
     """What ``erase_user_data`` would delete, by kind."""
-    return _count(lambda: Conversation.objects.filter(user=user)).as_dict()
+    return _count(lambda: Conversation.objects.for_user(user)).as_dict()
 
 
 def _count(matching: Callable[[], QuerySet[Conversation]]) -> Deleted:
@@ -140,18 +141,14 @@ def _count(matching: Callable[[], QuerySet[Conversation]]) -> Deleted:
     )
 
 
-def _delete_conversations(
-    matching: Callable[[], QuerySet[Conversation]], deleted: Deleted, *, batch_size: int
-) -> None:
+def _delete_conversations(matching: Callable[[], QuerySet[Conversation]], deleted: Deleted, *, batch_size: int) -> None:
     """Delete every conversation ``matching()`` selects, re-checking the condition under each batch's row locks."""
     alias = write_alias(Conversation)
     while True:
-        rows = list(
-            matching().using(alias).order_by("pk").values_list("pk", "message_count")[:batch_size]
-        )
+        rows = list(matching().using(alias).order_by("pk").values_list("pk", "message_count")[:batch_size])
         if not rows:
             return
-        group: list[object] = []
+        group: list[Any] = []
         group_messages = 0
         for pk, message_count in rows:
             if message_count > batch_size:
@@ -167,29 +164,31 @@ def _delete_conversations(
 
 
 def _delete_whole(
-    matching: Callable[[], QuerySet[Conversation]], pks: list[object], deleted: Deleted, *, alias: str
+    matching: Callable[[], QuerySet[Conversation]], pks: list[Any], deleted: Deleted, *, alias: str
 ) -> None:
     """One transaction: the conversations of ``pks`` that still match, with everything of theirs."""
     with transaction.atomic(using=alias):
         # Locked, so an append racing with the purge either lands first (and, for a purge of
         # idle conversations, saves its conversation) or waits and finds it gone.
-        locked = list(
-            matching().using(alias).filter(pk__in=pks).select_for_update().values_list("pk", flat=True)
-        )
+        locked = list(matching().using(alias).filter(pk__in=pks).select_for_update().values_list("pk", flat=True))
         if locked:
             _, counts = Conversation.objects.using(alias).filter(pk__in=locked).delete()
             deleted.add(counts)
 
 
 def _delete_long(
-    matching: Callable[[], QuerySet[Conversation]], pk: object, deleted: Deleted, *, alias: str, batch_size: int
+    matching: Callable[[], QuerySet[Conversation]], pk: Any, deleted: Deleted, *, alias: str, batch_size: int
 ) -> None:
     """A conversation longer than a batch: its last ``batch_size`` messages per transaction, then the rest."""
     while True:
         with transaction.atomic(using=alias):
             count = (
-                matching().using(alias).filter(pk=pk).select_for_update()
-                .values_list("message_count", flat=True).first()
+                matching()
+                .using(alias)
+                .filter(pk=pk)
+                .select_for_update()
+                .values_list("message_count", flat=True)
+                .first()
             )
             if count is None:
                 return  # gone, or active again: what is left is a whole conversation
@@ -200,9 +199,7 @@ def _delete_long(
             keep = count - batch_size
             # A suffix of the conversation: its tool results go with the calls they answer.
             for model, seq_field in ((Message, "seq"), (ToolCall, "message_seq"), (IdempotencyKey, "last_seq")):
-                _, counts = model.objects.using(alias).filter(
-                    conversation_id=pk, **{f"{seq_field}__gt": keep}
-                ).delete()
+                _, counts = model.objects.using(alias).filter(conversation_id=pk, **{f"{seq_field}__gt": keep}).delete()
                 deleted.add(counts)
             Conversation.objects.using(alias).filter(pk=pk).update(message_count=keep)
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from chathistory.exceptions import ConversationIdTaken, FieldErrors, ValidationError
-from chathistory.models import Conversation, Message
+from chathistory.models import Conversation, ConversationQuerySet, Message
 from chathistory.services.appends import _append
 from chathistory.services.base import logger, reject, write_alias
 from chathistory.services.history import to_openai_messages
@@ -40,6 +40,8 @@ VERSION = 1
 EXPORT_FORMATS = ("chathistory", "openai-jsonl")
 #: Rows read per query while exporting, so memory stays bounded by one conversation.
 EXPORT_CHUNK = 1000
+#: Messages stored per append while importing (all of a conversation in one transaction).
+IMPORT_CHUNK = 1000
 
 _DOCUMENT_FIELDS = ("format", "version", "conversation", "messages")
 _CONVERSATION_JSON_FIELDS = ("id", "title", "metadata", "archived", "message_count", "created_at", "updated_at")
@@ -89,7 +91,7 @@ def export_conversation(conversation: Conversation) -> dict[str, Any]:
 
 
 def iter_export(
-    conversations: QuerySet[Conversation] | None = None,
+    conversations: ConversationQuerySet | None = None,
     *,
     user: AbstractBaseUser | None = None,
     format: str = FORMAT,
@@ -138,8 +140,8 @@ def _messages_of(conversation: Conversation, *, using: str | None = None) -> Ite
     In chunks by seq rather than through a server-side cursor, which a pooler in transaction
     mode cannot keep open.
     """
-    messages = conversation.messages.all() if using is None else Message.objects.using(using).filter(
-        conversation=conversation
+    messages = (
+        conversation.messages.all() if using is None else Message.objects.using(using).filter(conversation=conversation)
     )
     last_seq = 0
     while last_seq < conversation.message_count:
@@ -196,6 +198,8 @@ def import_conversation(user: AbstractBaseUser, document: Any) -> tuple[Conversa
             return _store(user, parsed, alias), True
         except IntegrityError:
             # Another import of this id committed between our read and our insert.
+            if parsed.id is None:
+                raise
             existing = Conversation.objects.using(alias).filter(pk=parsed.id).first()
             if existing is None:
                 raise
@@ -215,13 +219,17 @@ def _store(user: AbstractBaseUser, parsed: _Parsed, alias: str) -> Conversation:
         fields["id"] = parsed.id
     with transaction.atomic(using=alias):
         conversation = Conversation.objects.using(alias).create(
-            user=user, created_at=created_at, updated_at=updated_at, **fields
+            user_id=user.pk, created_at=created_at, updated_at=updated_at, **fields
         )
         if parsed.messages:
-            try:
-                _append(conversation, parsed.messages, created_at=parsed.stamps)
-            except ValidationError as error:
-                raise reject(_named_by_position(error.errors, parsed.positions), "import") from None
+            # In chunks, so no statement outgrows the backend's limits; one transaction holds them
+            # all, and each chunk's tool results may answer the calls of the chunks before it.
+            for start in range(0, len(parsed.messages), IMPORT_CHUNK):
+                end = start + IMPORT_CHUNK
+                try:
+                    _append(conversation, parsed.messages[start:end], created_at=parsed.stamps[start:end])
+                except ValidationError as error:
+                    raise reject(_named_by_position(error.errors, parsed.positions[start:end]), "import") from None
             # The append moved updated_at to now; the document's own value is the one to keep.
             Conversation.objects.using(alias).filter(pk=conversation.pk).update(updated_at=updated_at)
             conversation.updated_at = updated_at
@@ -342,7 +350,7 @@ def _moment(value: Any, name: str, errors: FieldErrors) -> datetime | None:
 
 
 def _is_identical(conversation: Conversation, parsed: _Parsed, alias: str) -> bool:
-    """Whether storing ``parsed`` would give exactly ``conversation`` (fields the document leaves out match anything)."""
+    """Whether storing ``parsed`` would give exactly ``conversation`` (a field left out matches any value)."""
     if conversation.message_count != len(parsed.messages):
         return False
     wanted: dict[str, Any] = {"title": "", "metadata": {}, "archived": False, **parsed.fields}
@@ -353,7 +361,7 @@ def _is_identical(conversation: Conversation, parsed: _Parsed, alias: str) -> bo
     if _canonical({name: getattr(conversation, name) for name in wanted}) != _canonical(wanted):
         return False
     stored = _messages_of(conversation, using=alias)  # where the write goes: a replica may lag
-    for message, fields, stamp in zip(stored, parsed.messages, parsed.stamps):
+    for message, fields, stamp in zip(stored, parsed.messages, parsed.stamps, strict=False):
         wanted = {name: ({} if name == "metadata" else None) for name in MESSAGE_FIELDS}
         wanted.update(fields)
         if stamp is not None:
@@ -377,7 +385,7 @@ def _instant(value: Any) -> str:
 
 
 def iter_documents(lines: Iterable[bytes]) -> Iterator[tuple[int, Any, str | None]]:
-    """``(line number, document, None)`` for each JSON line, or ``(line number, None, reason)``; blank lines are skipped."""
+    """``(number, document, None)`` for each JSON line, or ``(number, None, reason)``; blank lines are skipped."""
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue

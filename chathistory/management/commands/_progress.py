@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import TextIO
+from typing import TextIO, cast
+
+from django.core.management.base import OutputWrapper
+
+
+def raw_stream(wrapper: OutputWrapper) -> TextIO:
+    """The stream under a command's ``self.stdout`` or ``self.stderr``, written without its added line endings."""
+    return cast(TextIO, wrapper._out)
 
 
 class Progress:

@@ -21,12 +21,15 @@ class Command(BaseCommand):
         parser.add_argument("username", metavar="USERNAME")
         parser.add_argument("--dry-run", action="store_true", help="Only count what would be deleted.")
         parser.add_argument(
-            "--batch-size", type=int, default=BATCH_SIZE,
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
             help=f"Most rows deleted per transaction (default {BATCH_SIZE:,}).",
         )
 
-    def handle(self, *args: Any, username: str, dry_run: bool = False, batch_size: int = BATCH_SIZE,
-               **options: Any) -> None:
+    def handle(
+        self, *args: Any, username: str, dry_run: bool = False, batch_size: int = BATCH_SIZE, **options: Any
+    ) -> None:
         if batch_size < 1:
             raise CommandError("--batch-size must be 1 or more.")
         model = get_user_model()

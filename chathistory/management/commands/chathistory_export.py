@@ -9,7 +9,7 @@ from typing import Any, TextIO
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from chathistory.management.commands._progress import Progress
+from chathistory.management.commands._progress import Progress, raw_stream
 from chathistory.models import Conversation
 from chathistory.services.transfer import EXPORT_FORMATS, FORMAT, iter_export
 
@@ -17,7 +17,7 @@ from chathistory.services.transfer import EXPORT_FORMATS, FORMAT, iter_export
 class Command(BaseCommand):
     help = (
         "Write conversations as JSON lines, one conversation per line: the export document that "
-        "chathistory_import reads (--format chathistory, the default), or {\"messages\": [...]} in "
+        'chathistory_import reads (--format chathistory, the default), or {"messages": [...]} in '
         "the OpenAI Chat Completions shape (--format openai-jsonl, the fine-tuning file format)."
     )
 
@@ -26,8 +26,14 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=EXPORT_FORMATS, default=FORMAT, dest="export_format")
         parser.add_argument("--output", metavar="FILE", help="Write to FILE instead of standard output.")
 
-    def handle(self, *args: Any, user: str | None = None, export_format: str = FORMAT,
-               output: str | None = None, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        user: str | None = None,
+        export_format: str = FORMAT,
+        output: str | None = None,
+        **options: Any,
+    ) -> None:
         owner = _user_named(user) if user is not None else None
         conversations = Conversation.objects.all()
         if owner is not None:
@@ -35,7 +41,7 @@ class Command(BaseCommand):
         total = conversations.count()
         # Counts go where the lines do not: with the lines on standard output, to standard error.
         report = self.stdout if output else self.stderr
-        progress = Progress(self.stderr._out, total, "conversations")
+        progress = Progress(raw_stream(self.stderr), total, "conversations")
         written = messages = 0
         with ExitStack() as stack:
             target: TextIO
@@ -45,7 +51,7 @@ class Command(BaseCommand):
                 except OSError as error:
                     raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
             else:
-                target = self.stdout._out
+                target = raw_stream(self.stdout)
             # \u escapes keep every character when standard output cannot encode them all.
             ascii_only = (getattr(target, "encoding", None) or "utf-8").lower().replace("-", "") != "utf8"
             for document in iter_export(conversations, format=export_format):

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chathistory.exceptions import ConversationIdTaken, ValidationError
-from chathistory.management.commands._progress import Progress
+from chathistory.management.commands._progress import Progress, raw_stream
 from chathistory.services.transfer import import_conversation, iter_documents
 
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         stream = _open(file)
         try:
             size = _size(stream)
-            progress = Progress(self.stderr._out, size, "bytes")
+            progress = Progress(raw_stream(self.stderr), size, "bytes")
             imported = unchanged = rejected = messages = 0
             for number, document, problem in iter_documents(_tracked(stream, progress)):
                 if problem is None:
@@ -51,7 +51,7 @@ class Command(BaseCommand):
                 if problem is not None:
                     rejected += 1
                     if progress.enabled:
-                        self.stderr._out.write("\n")
+                        raw_stream(self.stderr).write("\n")
                     self.stderr.write(f"Line {number}: rejected: {problem}")
             progress.close()
         finally:
@@ -67,7 +67,7 @@ def _open(file: str) -> BinaryIO:
     if file == "-":
         return sys.stdin.buffer
     try:
-        return open(file, "rb")  # noqa: SIM115 - closed by handle
+        return open(file, "rb")  # closed by handle
     except OSError as error:
         raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
 

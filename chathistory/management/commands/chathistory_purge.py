@@ -21,12 +21,15 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, help="Delete conversations idle this many days instead of the setting.")
         parser.add_argument("--dry-run", action="store_true", help="Only count what would be deleted.")
         parser.add_argument(
-            "--batch-size", type=int, default=BATCH_SIZE,
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
             help=f"Most rows deleted per transaction (default {BATCH_SIZE:,}).",
         )
 
-    def handle(self, *args: Any, days: int | None = None, dry_run: bool = False,
-               batch_size: int = BATCH_SIZE, **options: Any) -> None:
+    def handle(
+        self, *args: Any, days: int | None = None, dry_run: bool = False, batch_size: int = BATCH_SIZE, **options: Any
+    ) -> None:
         if days is None:
             days = app_settings.RETENTION_DAYS
         if days is not None and days < 1:
