@@ -6,11 +6,25 @@ from typing import Any
 
 from django.conf import settings
 
-DEFAULTS: dict[str, Any] = {
+#: The integer limits; each must be a positive integer (chathistory.E003).
+LIMITS: dict[str, int] = {
     "MAX_CONTENT_LENGTH": 1_000_000,
     "MAX_METADATA_BYTES": 16_384,
     "MAX_BATCH_SIZE": 1000,
     "IDEMPOTENCY_KEY_RETENTION_HOURS": 24,
+}
+#: Token first: its ``WWW-Authenticate`` header is what makes a request without credentials a 401.
+DEFAULT_AUTHENTICATION_CLASSES = [
+    "rest_framework.authentication.TokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
+#: Requests per client address without credentials (the token route included), and per user.
+DEFAULT_THROTTLE_RATES: dict[str, str | None] = {"anon": "60/minute", "user": "1200/minute"}
+
+DEFAULTS: dict[str, Any] = {
+    **LIMITS,
+    "AUTHENTICATION_CLASSES": DEFAULT_AUTHENTICATION_CLASSES,
+    "THROTTLE_RATES": DEFAULT_THROTTLE_RATES,
 }
 
 
@@ -37,6 +51,19 @@ class AppSettings:
     def IDEMPOTENCY_KEY_RETENTION_HOURS(self) -> int:
         """How long an ``Idempotency-Key`` can be replayed before it may be purged."""
         return self._get("IDEMPOTENCY_KEY_RETENTION_HOURS")
+
+    @property
+    def AUTHENTICATION_CLASSES(self) -> list[str]:
+        """Dotted paths of the DRF authentication classes of the app's API, in order (not ``REST_FRAMEWORK``'s)."""
+        return list(self._get("AUTHENTICATION_CLASSES"))
+
+    @property
+    def THROTTLE_RATES(self) -> dict[str, str | None]:
+        """The API's rates by scope (``anon``, ``user``), such as ``"60/minute"``; ``None`` turns a scope off.
+
+        A project sets only the scopes it changes; the others keep their defaults.
+        """
+        return {**DEFAULT_THROTTLE_RATES, **self._get("THROTTLE_RATES")}
 
 
 app_settings = AppSettings()
