@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 
 from chathistory.api.filters import MAX_SEQ
 from chathistory.models import Conversation, Message, Role
@@ -38,8 +38,15 @@ class ToolCallsField(serializers.JSONField):
     """Tool calls returned exactly as stored, unknown keys included."""
 
 
+def _timestamp() -> serializers.DateTimeField:
+    """ISO 8601 with its offset, whatever the project's ``REST_FRAMEWORK["DATETIME_FORMAT"]``."""
+    return serializers.DateTimeField(format=ISO_8601, read_only=True)
+
+
 class ConversationSerializer(serializers.ModelSerializer):
     metadata = JSONObjectField(read_only=True)
+    created_at = _timestamp()
+    updated_at = _timestamp()
 
     class Meta:
         model = Conversation
@@ -50,6 +57,7 @@ class ConversationSerializer(serializers.ModelSerializer):
 class MessageSerializer(serializers.ModelSerializer):
     tool_calls = ToolCallsField(read_only=True, allow_null=True)
     metadata = JSONObjectField(read_only=True)
+    created_at = _timestamp()
 
     class Meta:
         model = Message
