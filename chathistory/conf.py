@@ -29,8 +29,10 @@ DEFAULTS: dict[str, Any] = {
 
 
 class AppSettings:
-    def _get(self, name: str) -> Any:
-        return getattr(settings, "CHATHISTORY", {}).get(name, DEFAULTS[name])
+    def _get(self, name: str) -> int:
+        # Every key is a positive integer; the system checks (chathistory.E003) hold a project to it.
+        configured: dict[str, int] = getattr(settings, "CHATHISTORY", {})
+        return configured.get(name, DEFAULTS[name])
 
     @property
     def MAX_CONTENT_LENGTH(self) -> int:
@@ -55,7 +57,8 @@ class AppSettings:
     @property
     def AUTHENTICATION_CLASSES(self) -> list[str]:
         """Dotted paths of the DRF authentication classes of the app's API, in order (not ``REST_FRAMEWORK``'s)."""
-        return list(self._get("AUTHENTICATION_CLASSES"))
+        paths: list[str] = list(self._configured().get("AUTHENTICATION_CLASSES", DEFAULT_AUTHENTICATION_CLASSES))
+        return paths
 
     @property
     def THROTTLE_RATES(self) -> dict[str, str | None]:
@@ -63,7 +66,8 @@ class AppSettings:
 
         A project sets only the scopes it changes; the others keep their defaults.
         """
-        return {**DEFAULT_THROTTLE_RATES, **self._get("THROTTLE_RATES")}
+        configured: dict[str, str | None] = self._configured().get("THROTTLE_RATES", {})
+        return {**DEFAULT_THROTTLE_RATES, **configured}
 
 
 app_settings = AppSettings()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
@@ -10,7 +12,7 @@ from chathistory import services, statements
 from chathistory.exceptions import IdempotencyKeyReused, ValidationError
 from chathistory.models import Conversation, IdempotencyKey, Message
 from tests.conftest import CHAT_DATABASE
-from tests.factories import make_message, tool_call
+from tests.factories import make_conversation, make_message, tool_call
 
 
 def _statements(block) -> list[str]:
@@ -24,9 +26,38 @@ def _kinds(sql: list[str]) -> list[str]:
     return [" ".join(statement.split()[:3]).upper() for statement in sql]
 
 
-def test_a_plain_append_is_two_statements(conversation):
-    sql = _statements(lambda: make_message(conversation))
-    assert [s.split()[0].upper() for s in sql] == ["UPDATE", "INSERT"]
+def _one_statement() -> bool:
+    return statements.can_append_in_one_statement(CHAT_DATABASE)
+
+
+def test_a_plain_append_reserves_its_seq_and_inserts(conversation):
+    sql = _statements(lambda: services.add_messages(conversation, [{"role": "user", "content": "a"}] * 3))
+    if _one_statement():
+        assert len(sql) == 1 and sql[0].startswith("WITH counter AS (UPDATE")
+    else:
+        assert [s.split()[0].upper() for s in sql] == ["UPDATE", "INSERT"]
+    assert list(Message.objects.filter(conversation=conversation).order_by("seq").values_list("seq", flat=True)) == [
+        1, 2, 3,
+    ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_a_plain_append_in_autocommit_opens_no_transaction_of_its_own():
+    conversation = make_conversation()
+    connection = connections[CHAT_DATABASE]
+    with mock.patch.object(connection, "set_autocommit", side_effect=AssertionError("a transaction was opened")):
+        message = make_message(conversation, content="one round trip")
+    assert Message.objects.get(pk=message.pk).seq == 1
+    assert Conversation.objects.get(pk=conversation.pk).message_count == 1
+
+
+@pytest.mark.postgres
+def test_on_postgres_a_plain_append_to_a_deleted_conversation_stores_nothing(conversation):
+    Conversation.objects.filter(pk=conversation.pk).delete()
+    with pytest.raises(Conversation.DoesNotExist):
+        make_message(conversation)
+    assert not Message.objects.exists()
 
 
 def test_an_append_with_tool_calls_checks_the_ids_then_inserts_message_and_calls(conversation):
@@ -52,7 +83,7 @@ def test_an_append_under_a_key_looks_the_key_up_under_the_lock_and_stores_it(con
 
 def test_the_insert_writes_every_concrete_column_of_message(conversation):
     sql = _statements(lambda: make_message(conversation))
-    insert = next(s for s in sql if s.upper().startswith("INSERT"))
+    insert = next(s for s in sql if "INSERT" in s.upper())
     for field in Message._meta.concrete_fields:
         if not field.primary_key:
             assert field.column in insert, field.name

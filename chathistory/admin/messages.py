@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
@@ -16,18 +17,23 @@ from chathistory.admin.pagination import EstimatedCountPaginator
 from chathistory.admin.transcript import page_of
 from chathistory.models import Message
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 EXCERPT_LENGTH = 120
 
 
+class Excerpt(TypedDict):
+    excerpt_text: str | None
+
+
 class MessageChangeList(ChangeList):
-    def get_queryset(self, request: HttpRequest, exclude_parameters: list[str] | None = None) -> QuerySet[Message]:
+    def get_queryset(
+        self, request: HttpRequest, exclude_parameters: list[str | None] | None = None
+    ) -> QuerySet[Message]:
+        messages: QuerySet[Message] = super().get_queryset(request, exclude_parameters)
         # A page shows excerpts: read the first characters, not contents of up to a million each.
-        return (
-            super()
-            .get_queryset(request, exclude_parameters)
-            .defer("content", "metadata")
-            .annotate(excerpt_text=Substr("content", 1, EXCERPT_LENGTH + 1))
-        )
+        return messages.defer("content", "metadata").annotate(excerpt_text=Substr("content", 1, EXCERPT_LENGTH + 1))
 
 
 @admin.register(Message)
@@ -43,10 +49,17 @@ class MessageAdmin(admin.ModelAdmin):
     list_per_page = 100
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    fields = [
-        "conversation_link", "seq", "role", "name", "content", "pretty_tool_calls",
-        "tool_call_id", "pretty_metadata", "created_at",
-    ]
+    fields = (
+        "conversation_link",
+        "seq",
+        "role",
+        "name",
+        "content",
+        "pretty_tool_calls",
+        "tool_call_id",
+        "pretty_metadata",
+        "created_at",
+    )
     readonly_fields = fields
 
     def get_changelist(self, request: HttpRequest, **kwargs: object) -> type[ChangeList]:
@@ -69,7 +82,7 @@ class MessageAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description="excerpt")
-    def excerpt(self, message: Message) -> str:
+    def excerpt(self, message: WithAnnotations[Message, Excerpt]) -> str:
         text = message.excerpt_text
         if text is None:
             names = ", ".join(call["function"]["name"] for call in message.tool_calls or ())

@@ -77,6 +77,8 @@ class DocsView(ChatHistoryAPIMixin, SpectacularSwaggerView):
 
     renderer_classes = SpectacularSwaggerView.renderer_classes
     permission_classes = [AllowAny]
+    # GET only: the page's template cannot render the OPTIONS metadata DRF would answer.
+    http_method_names = ["get", "head"]
     title = SCHEMA_SETTINGS["TITLE"]
     schema = None
 

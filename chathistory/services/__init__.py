@@ -16,6 +16,8 @@ from chathistory.services.asynchronous import (
     aget_chat_history,
     aget_openai_messages,
     aget_or_create_conversation,
+    ahistory_rows,
+    ainstruction_rows,
     alist_conversations,
     apurge_idempotency_keys,
     arequest_fingerprint,
@@ -32,6 +34,7 @@ from chathistory.services.conversations import (
 )
 from chathistory.services.history import get_chat_history, get_openai_messages, to_openai_messages
 from chathistory.services.retention import purge_idempotency_keys
+from chathistory.services.rows import history_rows, instruction_rows
 
 __all__ = [
     "aadd_message",
@@ -41,6 +44,8 @@ __all__ = [
     "aget_chat_history",
     "aget_openai_messages",
     "aget_or_create_conversation",
+    "ahistory_rows",
+    "ainstruction_rows",
     "alist_conversations",
     "apurge_idempotency_keys",
     "arequest_fingerprint",
@@ -54,6 +59,8 @@ __all__ = [
     "get_chat_history",
     "get_openai_messages",
     "get_or_create_conversation",
+    "history_rows",
+    "instruction_rows",
     "list_conversations",
     "purge_idempotency_keys",
     "request_fingerprint",

@@ -47,6 +47,8 @@ def add_message(
     try:
         return _append(conversation, [message])[0][0]
     except ValidationError as error:
+        if not isinstance(error.errors, list):
+            raise
         # One message: its errors, not a batch of one.
         raise ValidationError(error.errors[0]) from None
 
@@ -119,46 +121,63 @@ def _append(
 
     alias = write_alias(Message, conversation)
     now = timezone.now()
-    with transaction.atomic(using=alias):
-        last_seq = statements.reserve_seqs(conversation, len(messages), now, using=alias)
+    created = [
+        Message(
+            conversation=conversation, created_at=now,
+            **{field: message[field] for field in MESSAGE_FIELDS if field in message},
+        )
+        for message in messages
+    ]
+    if key is None and not _makes_or_answers_calls(messages) and statements.can_append_in_one_statement(alias):
+        # Nothing to check under the lock: one statement, so one round trip in autocommit.
+        with transaction.mark_for_rollback_on_error(using=alias):
+            last_seq = statements.append_in_one_statement(conversation, created, now, using=alias)
         if last_seq is None:
             raise Conversation.DoesNotExist("The conversation no longer exists.")
-        # From here on this transaction holds the conversation's row lock.
-        if key is not None:
-            stored = _stored_under_key(conversation, key, alias)
-            if stored is not None:
-                transaction.set_rollback(True, using=alias)  # give the reserved seqs back
-                return stored, False
-        _check_tool_calls_against_database(conversation, messages, errors, alias)
-        if any(errors):
-            raise reject(errors, "tool_calls")
-
-        first_seq = last_seq - len(messages) + 1
-        created = [
-            Message(
-                conversation=conversation, seq=first_seq + offset, created_at=now,
-                **{field: message[field] for field in MESSAGE_FIELDS if field in message},
-            )
-            for offset, message in enumerate(messages)
-        ]
-        statements.insert_messages(created, using=alias)
-        calls = [
-            ToolCall(conversation=conversation, call_id=call["id"], message_seq=message.seq)
-            for message in created
-            for call in message.tool_calls or ()
-        ]
-        if calls:
-            ToolCall.objects.using(alias).bulk_create(calls)
-        if key is not None:
-            IdempotencyKey.objects.using(alias).create(
-                conversation=conversation, key=key.key, request_hash=key.request_hash,
-                first_seq=first_seq, last_seq=last_seq,
-            )
+    else:
+        with transaction.atomic(using=alias):
+            last_seq = statements.reserve_seqs(conversation, len(messages), now, using=alias)
+            if last_seq is None:
+                raise Conversation.DoesNotExist("The conversation no longer exists.")
+            # From here on this transaction holds the conversation's row lock.
+            if key is not None:
+                stored = _stored_under_key(conversation, key, alias)
+                if stored is not None:
+                    transaction.set_rollback(True, using=alias)  # give the reserved seqs back
+                    return stored, False
+            _check_tool_calls_against_database(conversation, messages, errors, alias)
+            if any(errors):
+                raise reject(errors, "tool_calls")
+            _write(conversation, created, last_seq, key, alias)
 
     conversation.message_count = last_seq
     conversation.updated_at = now
     logger.info("appended %d message(s) to conversation %s", len(created), conversation.pk)
     return created, True
+
+
+def _makes_or_answers_calls(messages: Sequence[Mapping[str, Any]]) -> bool:
+    return any(message.get("tool_calls") or message.get("tool_call_id") is not None for message in messages)
+
+
+def _write(conversation: Conversation, created: list[Message], last_seq: int, key: _Key | None, alias: str) -> None:
+    """The messages, their tool calls and the idempotency key, under the lock ``reserve_seqs`` took."""
+    first_seq = last_seq - len(created) + 1
+    for offset, message in enumerate(created):
+        message.seq = first_seq + offset
+    statements.insert_messages(created, using=alias)
+    calls = [
+        ToolCall(conversation=conversation, call_id=call["id"], message_seq=message.seq)
+        for message in created
+        for call in message.tool_calls or ()
+    ]
+    if calls:
+        ToolCall.objects.using(alias).bulk_create(calls)
+    if key is not None:
+        IdempotencyKey.objects.using(alias).create(
+            conversation=conversation, key=key.key, request_hash=key.request_hash,
+            first_seq=first_seq, last_seq=last_seq,
+        )
 
 
 def _stored_under_key(conversation: Conversation, key: _Key, alias: str) -> list[Message] | None:

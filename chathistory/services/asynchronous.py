@@ -23,6 +23,7 @@ from chathistory.services.conversations import (
 )
 from chathistory.services.history import get_chat_history, get_openai_messages, to_openai_messages
 from chathistory.services.retention import purge_idempotency_keys
+from chathistory.services.rows import history_rows, instruction_rows
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -56,3 +57,5 @@ aget_chat_history = twin(get_chat_history)
 aget_openai_messages = twin(get_openai_messages)
 ato_openai_messages = twin(to_openai_messages)
 apurge_idempotency_keys = twin(purge_idempotency_keys)
+ahistory_rows = twin(history_rows)
+ainstruction_rows = twin(instruction_rows)

@@ -1,0 +1,42 @@
+"""Reading message-like objects: model rows and plain mappings alike."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol, Union
+
+MessageLike = Union["StoredMessage", Mapping[str, Any]]
+
+
+class StoredMessage(Protocol):
+    """What the shapes read from a message: the fields of ``chathistory.models.Message``."""
+
+    seq: int | None
+    role: str
+    content: str | list[Any] | None
+    name: str | None
+    refusal: str | None
+    tool_calls: list[dict[str, Any]] | None
+    tool_call_id: str | None
+
+
+def field(message: MessageLike, name: str) -> Any:
+    """One field of a message, ``None`` when it has none."""
+    if isinstance(message, Mapping):
+        return message.get(name)
+    return getattr(message, name, None)
+
+
+def text_of(content: str | list[Any] | None) -> str:
+    """The text of string content or of its ``text`` parts, joined as written (other parts have none)."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    return "".join(
+        part["text"]
+        for part in content
+        if isinstance(part, dict)
+        and part.get("type") == "text"
+        and isinstance(part.get("text"), str)
+    )
