@@ -119,7 +119,7 @@ def check_installed_apps(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     return [
         Error(
             f"{name!r} is not in INSTALLED_APPS; chathistory needs it for {why}.",
-            hint=f"Add {name!r} to INSTALLED_APPS (the README's \"Add it to your Django project\" lists them).",
+            hint=f'Add {name!r} to INSTALLED_APPS (the README\'s "Add it to your Django project" lists them).',
             id="chathistory.E006",
         )
         for name, why in required.items()

@@ -29,10 +29,14 @@ DEFAULTS: dict[str, Any] = {
 
 
 class AppSettings:
+    def _configured(self) -> dict[str, Any]:
+        configured: dict[str, Any] = getattr(settings, "CHATHISTORY", {})
+        return configured
+
     def _get(self, name: str) -> int:
-        # Every key is a positive integer; the system checks (chathistory.E003) hold a project to it.
-        configured: dict[str, int] = getattr(settings, "CHATHISTORY", {})
-        return configured.get(name, DEFAULTS[name])
+        # Every limit is a positive integer; the system checks (chathistory.E003) hold a project to it.
+        value: int = self._configured().get(name, LIMITS[name])
+        return value
 
     @property
     def MAX_CONTENT_LENGTH(self) -> int:

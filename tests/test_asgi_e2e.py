@@ -28,13 +28,27 @@ def asgi_server(transactional_db, tmp_path):
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
     subprocess.run(
         [*manage, "createsuperuser", "--noinput", "--username", "asgi", "--email", "asgi@example.com"],
-        env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+        env=env,
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
     )
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "chatsite.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        env=env, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "chatsite.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -10,8 +10,8 @@ from chathistory.checks import (
     check_installed_apps,
     check_settings,
     check_sqlite_options,
-    sqlite_warning,
     check_static_files,
+    sqlite_warning,
 )
 
 
@@ -84,8 +84,10 @@ def test_valid_authentication_and_throttle_settings_pass():
         assert _ids() == []
 
 
-@pytest.mark.parametrize("app", ["rest_framework", "django_filters", "drf_spectacular", "drf_spectacular_sidecar",
-                                 "rest_framework.authtoken"])
+@pytest.mark.parametrize(
+    "app",
+    ["rest_framework", "django_filters", "drf_spectacular", "drf_spectacular_sidecar", "rest_framework.authtoken"],
+)
 def test_a_required_app_missing_from_installed_apps_is_an_error_naming_it(app):
     with override_settings(INSTALLED_APPS=[name for name in settings.INSTALLED_APPS if name != app]):
         errors = check_installed_apps()

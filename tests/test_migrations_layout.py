@@ -41,12 +41,17 @@ def migrate(url, search_path):
     }
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
-        env=env, cwd=ROOT, capture_output=True, text=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("extension_schema", ["extensions", None], ids=["pg_trgm-in-a-third-schema", "pg_trgm-created-by-the-first-tenant"])
+@pytest.mark.parametrize(
+    "extension_schema", ["extensions", None], ids=["pg_trgm-in-a-third-schema", "pg_trgm-created-by-the-first-tenant"]
+)
 def test_two_schemas_of_one_database_migrate_in_turn(db, extension_schema):
     with scratch_database() as (scratch, url):
         for schema in TENANTS:

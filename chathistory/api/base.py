@@ -19,7 +19,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.settings import DEFAULTS, APISettings
-from rest_framework.views import exception_handler
+from rest_framework.views import APIView, exception_handler
 
 from chathistory.api.parsers import BoundedJSONParser
 from chathistory.api.throttling import AnonThrottle, UserThrottle
@@ -28,7 +28,7 @@ from chathistory.conf import app_settings
 #: DRF's own defaults, for what a view reads from ``self.settings`` (the exception handler, the
 #: ``?format=`` override, view names) rather than from a class attribute. (Empty user settings
 #: would make DRF read ``REST_FRAMEWORK`` after all.)
-DRF_DEFAULTS = APISettings(user_settings=dict(DEFAULTS), defaults=DEFAULTS)
+DRF_DEFAULTS = APISettings(user_settings=dict(DEFAULTS), defaults=DEFAULTS)  # type: ignore[arg-type]
 
 
 def authentication_classes() -> list[type[BaseAuthentication]]:
@@ -36,8 +36,8 @@ def authentication_classes() -> list[type[BaseAuthentication]]:
     return [import_string(path) for path in app_settings.AUTHENTICATION_CLASSES]
 
 
-class ChatHistoryAPIMixin:
-    """DRF's policies of every chathistory view, set explicitly (mixed in ahead of ``APIView``)."""
+class ChatHistoryAPIView(APIView):
+    """DRF's policies of every chathistory view, set explicitly: list it ahead of DRF's view classes."""
 
     settings = DRF_DEFAULTS
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
@@ -45,10 +45,8 @@ class ChatHistoryAPIMixin:
     permission_classes = [IsAuthenticated]
     throttle_classes = [AnonThrottle, UserThrottle]
     content_negotiation_class = DefaultContentNegotiation
-    metadata_class = SimpleMetadata
+    metadata_class = SimpleMetadata  # type: ignore[assignment]  # the stubs want an instance; DRF takes the class
     versioning_class = None
-    pagination_class = None
-    filter_backends: list[type[Any]] = []
     schema = AutoSchema()
 
     def get_authenticators(self) -> list[BaseAuthentication]:

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from chathistory.api.base import ChatHistoryAPIMixin
+from chathistory.api.base import ChatHistoryAPIView
 
 SCHEMA_URL_NAME = "chathistory-schema"
 
@@ -50,14 +50,15 @@ SCHEMA_SETTINGS: dict[str, Any] = {
 def only_chathistory_endpoints(endpoints: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """The app's own routes, out of every route of the project."""
     return [
-        endpoint for endpoint in endpoints
+        endpoint
+        for endpoint in endpoints
         if getattr(endpoint[3], "cls", None) is not None
         and endpoint[3].cls.__module__.startswith("chathistory.")
         and endpoint[3].cls.schema is not None
     ]
 
 
-class SchemaView(ChatHistoryAPIMixin, SpectacularAPIView):
+class SchemaView(ChatHistoryAPIView, SpectacularAPIView):
     """``GET schema/``: OpenAPI 3 of the app's routes (YAML, or JSON with ``?format=json``)."""
 
     renderer_classes = SpectacularAPIView.renderer_classes
@@ -66,13 +67,13 @@ class SchemaView(ChatHistoryAPIMixin, SpectacularAPIView):
     custom_settings = SCHEMA_SETTINGS
     serve_public = True
     urlconf = None
-    schema = None  # not a route of the API it describes
+    schema = None  # type: ignore[assignment]  # not a route of the API it describes
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         return []
 
 
-class DocsView(ChatHistoryAPIMixin, SpectacularSwaggerView):
+class DocsView(ChatHistoryAPIView, SpectacularSwaggerView):
     """``GET docs/``: Swagger UI over the schema above."""
 
     renderer_classes = SpectacularSwaggerView.renderer_classes
@@ -80,17 +81,19 @@ class DocsView(ChatHistoryAPIMixin, SpectacularSwaggerView):
     # GET only: the page's template cannot render the OPTIONS metadata DRF would answer.
     http_method_names = ["get", "head"]
     title = SCHEMA_SETTINGS["TITLE"]
-    schema = None
+    schema = None  # type: ignore[assignment]
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         return []
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with patched_settings(SCHEMA_SETTINGS):
-            return super().get(request, *args, **kwargs)
+            response: Response = super().get(request, *args, **kwargs)
+        return response
 
     def _get_schema_url(self, request: Request) -> str:
         # The schema next to this page, under whatever namespace the project included the app.
         namespace = request.resolver_match.namespace if request.resolver_match else ""
         self.url = reverse(f"{namespace}:{SCHEMA_URL_NAME}" if namespace else SCHEMA_URL_NAME)
-        return super()._get_schema_url(request)
+        url: str = super()._get_schema_url(request)
+        return url

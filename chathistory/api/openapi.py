@@ -24,7 +24,7 @@ _MISSING = object()
 @contextmanager
 def _spectacular_schema_class() -> Iterator[None]:
     saved = api_settings.__dict__.get("DEFAULT_SCHEMA_CLASS", _MISSING)
-    api_settings.DEFAULT_SCHEMA_CLASS = AutoSchema
+    api_settings.DEFAULT_SCHEMA_CLASS = AutoSchema  # type: ignore[assignment]  # the stubs type it as the dotted path
     try:
         yield
     finally:
@@ -42,11 +42,11 @@ def _bound(decorator: Callable[[Decorated], Decorated]) -> Callable[[Decorated],
     return apply
 
 
-def extend_schema(**kwargs: Any) -> Callable[[Decorated], Decorated]:
+def extend_schema(**kwargs: Any) -> Callable[[Any], Any]:
     """``drf_spectacular.utils.extend_schema``, on drf-spectacular's ``AutoSchema``."""
     return _bound(utils.extend_schema(**kwargs))
 
 
-def extend_schema_view(**kwargs: Any) -> Callable[[Decorated], Decorated]:
+def extend_schema_view(**kwargs: Any) -> Callable[[Any], Any]:
     """``drf_spectacular.utils.extend_schema_view``, on drf-spectacular's ``AutoSchema``."""
     return _bound(utils.extend_schema_view(**kwargs))

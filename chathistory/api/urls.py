@@ -13,9 +13,7 @@ from chathistory.api.views import ConversationViewSet, MessageViewSet, ObtainTok
 
 router = SimpleRouter()
 router.register("conversations", ConversationViewSet, basename="conversation")
-router.register(
-    r"conversations/(?P<conversation_pk>[^/.]+)/messages", MessageViewSet, basename="message"
-)
+router.register(r"conversations/(?P<conversation_pk>[^/.]+)/messages", MessageViewSet, basename="message")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="chathistory-token"),

@@ -11,13 +11,15 @@ from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer
-from rest_framework import mixins, status, viewsets
 from rest_framework import exceptions as api_exceptions
+from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.filters import BaseFilterBackend
 from rest_framework.generics import get_object_or_404
+from rest_framework.pagination import BasePagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -26,7 +28,7 @@ from rest_framework.response import Response
 
 from chathistory import services
 from chathistory.api import schema
-from chathistory.api.base import ChatHistoryAPIMixin
+from chathistory.api.base import ChatHistoryAPIView
 from chathistory.api.filters import MAX_SEQ, ConversationFilter, MessageFilter
 from chathistory.api.openapi import extend_schema, extend_schema_view
 from chathistory.api.pagination import ConversationPagination, MessagePagination
@@ -75,12 +77,15 @@ def _as_api_exception(exc: Exception) -> Exception:
     return exc
 
 
-class ChatHistoryViewSet(ChatHistoryAPIMixin, viewsets.GenericViewSet):
+class ChatHistoryViewSet(ChatHistoryAPIView, viewsets.GenericViewSet):
     """What every chathistory route shares: the caller's data only, JSON bodies, JSON errors.
 
-    The DRF policies (authentication, renderers, throttles, …) come from ``ChatHistoryAPIMixin``,
+    The DRF policies (authentication, renderers, throttles, …) come from ``ChatHistoryAPIView``,
     never from the project's ``REST_FRAMEWORK``; a route adds only its pagination and filters.
     """
+
+    pagination_class: type[BasePagination] | None = None
+    filter_backends: list[type[BaseFilterBackend]] = []
 
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -318,7 +323,7 @@ def _messages_of(payload: Any) -> list[Any]:
     )
 
 
-class ObtainTokenView(ChatHistoryAPIMixin, ObtainAuthToken):
+class ObtainTokenView(ChatHistoryAPIView, ObtainAuthToken):
     """Trade a username and password for the key to send as ``Authorization: Token <key>``.
 
     ``username`` is the value of the user model's ``USERNAME_FIELD`` (an email, for a model that

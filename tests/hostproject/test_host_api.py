@@ -87,13 +87,27 @@ def test_append_and_list_answer_the_contracts_json(api, conversation):
 
     assert appended.status_code == 201
     assert set(appended.json()[2]) == {
-        "id", "seq", "role", "content", "name", "tool_calls", "tool_call_id", "metadata", "created_at",
+        "id",
+        "seq",
+        "role",
+        "content",
+        "name",
+        "tool_calls",
+        "tool_call_id",
+        "metadata",
+        "created_at",
     }
     assert ISO_WITH_OFFSET.match(appended.json()[0]["created_at"])
     listed = api.get("/api/conversations/").json()
     assert set(listed) == {"next", "previous", "results"}
     assert set(listed["results"][0]) == {
-        "id", "title", "metadata", "archived", "message_count", "created_at", "updated_at",
+        "id",
+        "title",
+        "metadata",
+        "archived",
+        "message_count",
+        "created_at",
+        "updated_at",
     }
     assert ISO_WITH_OFFSET.match(listed["results"][0]["updated_at"])
 
@@ -107,11 +121,14 @@ def test_lists_are_cursor_paginated_with_the_apps_page_sizes(api, user, django_a
 
 
 def test_history_is_what_a_model_accepts(api, conversation):
-    services.add_messages(conversation, [
-        {"role": "user", "content": "Weather?"},
-        {"role": "assistant", "content": None, "tool_calls": [tool_call()]},
-        {"role": "tool", "tool_call_id": "call_1", "content": "18C"},
-    ])
+    services.add_messages(
+        conversation,
+        [
+            {"role": "user", "content": "Weather?"},
+            {"role": "assistant", "content": None, "tool_calls": [tool_call()]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "18C"},
+        ],
+    )
 
     response = api.get(f"/api/conversations/{conversation.id}/history/")
 
