@@ -83,6 +83,8 @@ def message_data(message: Message) -> dict[str, Any]:
 
 class ConversationSerializer(serializers.ModelSerializer):
     metadata = JSONObjectField(read_only=True)
+    created_at = serializers.DateTimeField(format=ISO_8601, read_only=True)
+    updated_at = serializers.DateTimeField(format=ISO_8601, read_only=True)
 
     class Meta:
         model = Conversation
@@ -96,6 +98,7 @@ class ConversationSerializer(serializers.ModelSerializer):
 class MessageSerializer(serializers.ModelSerializer):
     tool_calls = ToolCallsField(read_only=True, allow_null=True)
     metadata = JSONObjectField(read_only=True)
+    created_at = serializers.DateTimeField(format=ISO_8601, read_only=True)
 
     class Meta:
         model = Message
