@@ -16,7 +16,7 @@ from django.utils.module_loading import import_string
 
 from chathistory.conf import DEFAULTS, LIMITS, app_settings
 
-TOKEN_AUTHENTICATION = "rest_framework.authentication.TokenAuthentication"
+TOKEN_AUTHENTICATION = "chathistory.api.authentication.TokenAuthentication"
 SESSION_AUTHENTICATION = "rest_framework.authentication.SessionAuthentication"
 
 #: The apps the API, its docs and its filters need, and why.
@@ -110,11 +110,13 @@ def _throttle_errors(rates: object) -> list[CheckMessage]:
 
 @register()
 def check_installed_apps(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+
     required = dict(REQUIRED_APPS)
     classes = _configured_authentication()
-    if TOKEN_AUTHENTICATION in classes:
+    if any(issubclass(cls, TokenAuthentication) for cls in classes):
         required["rest_framework.authtoken"] = "Authorization: Token and the auth/token/ route"
-    if SESSION_AUTHENTICATION in classes:
+    if any(issubclass(cls, SessionAuthentication) for cls in classes):
         required["django.contrib.sessions"] = "session authentication and the browsable API's login"
     return [
         Error(
@@ -127,12 +129,21 @@ def check_installed_apps(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     ]
 
 
-def _configured_authentication() -> list[str]:
+def _configured_authentication() -> list[type]:
+    """The configured classes that import (chathistory.E004 reports the others)."""
     try:
-        classes = app_settings.AUTHENTICATION_CLASSES
-    except (TypeError, AttributeError):  # not a list: chathistory.E004 says so
+        paths = [path for path in app_settings.AUTHENTICATION_CLASSES if isinstance(path, str)]
+    except TypeError:
         return []
-    return [path for path in classes if isinstance(path, str)]
+    classes = []
+    for path in paths:
+        try:
+            found = import_string(path)
+        except ImportError:
+            continue
+        if isinstance(found, type):
+            classes.append(found)
+    return classes
 
 
 @register(Tags.database)

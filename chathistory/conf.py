@@ -15,7 +15,7 @@ LIMITS: dict[str, int] = {
 }
 #: Token first: its ``WWW-Authenticate`` header is what makes a request without credentials a 401.
 DEFAULT_AUTHENTICATION_CLASSES = [
-    "rest_framework.authentication.TokenAuthentication",
+    "chathistory.api.authentication.TokenAuthentication",
     "rest_framework.authentication.SessionAuthentication",
 ]
 #: Requests per client address without credentials (the token route included), and per user.

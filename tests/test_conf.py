@@ -23,7 +23,7 @@ def test_settings_are_read_on_every_access_and_fall_back_to_defaults():
 
 def test_authentication_and_throttles_have_defaults_and_are_read_at_call_time():
     assert app_settings.AUTHENTICATION_CLASSES == [
-        "rest_framework.authentication.TokenAuthentication",
+        "chathistory.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ]
     with override_settings(CHATHISTORY={"THROTTLE_RATES": {"user": "5/second"}}):
