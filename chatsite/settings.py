@@ -215,43 +215,10 @@ LOGIN_URL = "admin:login"
 # Django's database sessions, with forged keys refused before they reach a query (chatsite/sessions.py).
 SESSION_ENGINE = "chatsite.sessions"
 
-REST_FRAMEWORK = {
-    # Token first: its WWW-Authenticate header makes a request without credentials a 401, not a 403.
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-    ],
-    # APIClient sends JSON unless told otherwise, as every chathistory client does.
-    "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("CHATHISTORY_THROTTLE_ANON", "60/minute"),
-        "user": os.environ.get("CHATHISTORY_THROTTLE_USER", "1200/minute"),
-    },
-}
+# chathistory's API sets its own DRF policies (authentication, renderers, pagination,
+# throttles, schema), so chatsite needs no REST_FRAMEWORK settings for it.
 
-SPECTACULAR_SETTINGS = {
-    "TITLE": "chathistory",
-    "DESCRIPTION": (
-        "Conversations of an LLM chatbot: exact messages, tool calls, and the history in "
-        "OpenAI Chat Completions shape. Authenticate with `Authorization: Token <key>` "
-        "(POST /api/auth/token/)."
-    ),
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "COMPONENT_SPLIT_REQUEST": True,
-    # /api/docs/ serves Swagger UI from the app itself: no CDN, works offline and behind a CSP.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-}
-
-# The app's limits, at their defaults (see chathistory/conf.py).
+# The app's limits at their defaults (see chathistory/conf.py), and throttle rates from the environment.
 CHATHISTORY = {
     "MAX_CONTENT_LENGTH": 1_000_000,
     "MAX_METADATA_BYTES": 16_384,
@@ -259,6 +226,10 @@ CHATHISTORY = {
     "READ_REPLICAS": list(READ_REPLICAS),
     "REPLICA_PIN_SECONDS": int(os.environ.get("CHATHISTORY_REPLICA_PIN_SECONDS", "5")),
     "REPLICA_MAX_LAG_SECONDS": int(os.environ.get("CHATHISTORY_REPLICA_MAX_LAG_SECONDS", "5")),
+    "THROTTLE_RATES": {
+        "anon": os.environ.get("CHATHISTORY_THROTTLE_ANON", "60/minute"),
+        "user": os.environ.get("CHATHISTORY_THROTTLE_USER", "1200/minute"),
+    },
 }
 
 LOGGING = {

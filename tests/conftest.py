@@ -32,6 +32,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.django_db(transaction=transaction, databases="__all__"), append=False)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    """Each test starts with no throttle counts: SQLite reuses user ids, and a test that replaces
+    ``CHATHISTORY`` whole puts the API back on its default rates."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def django_assert_num_queries(django_assert_num_queries):
     """Counts the queries on the database that holds chathistory's tables."""

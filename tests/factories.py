@@ -14,7 +14,10 @@ _numbers = itertools.count(1)
 
 
 def make_user(**overrides: Any):
-    overrides.setdefault("username", f"user{next(_numbers)}")
+    """A user of whatever ``AUTH_USER_MODEL`` is (the host-project suite signs in by email)."""
+    number = next(_numbers)
+    username_field = get_user_model().USERNAME_FIELD
+    overrides.setdefault(username_field, f"user{number}@example.com" if username_field == "email" else f"user{number}")
     overrides.setdefault("password", "correct horse battery staple")
     return get_user_model().objects.create_user(**overrides)
 

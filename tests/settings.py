@@ -12,6 +12,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING["loggers"]["chathistory"]["level"] = "WARNING"  # noqa: F405
 
 # Throttling stays on (a test lowers it) at rates no test reaches.
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "100000/minute", "user": "100000/minute"}  # noqa: F405
+CHATHISTORY["THROTTLE_RATES"] = {"anon": "100000/minute", "user": "100000/minute"}  # noqa: F405
+# APIClient sends JSON unless told otherwise, as every chathistory client does.
+REST_FRAMEWORK = {"TEST_REQUEST_DEFAULT_FORMAT": "json"}
 # The fuzz run's in-process WSGI client sends "Host: localhost".
 ALLOWED_HOSTS = ["testserver", "localhost"]

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -212,3 +213,22 @@ def test_bulk_delete_removes_the_conversations_and_their_messages(admin_client):
     run_action(admin_client, "delete_selected", conversations[:2], post="yes")
     assert list(Conversation.objects.all()) == [conversations[2]]
     assert conversations[2].messages.count() == 1
+
+
+def test_search_finds_conversations_by_the_users_email(admin_client):
+    ada = make_user(username="ada", email="ada@analytical.example")
+    wanted = make_conversation(user=ada, title="Engines")
+    make_conversation(title="Unrelated")
+    results = admin_client.get(CHANGELIST, {"q": "analytical"}).context["cl"].result_list
+    assert list(results) == [wanted]
+
+
+def test_the_user_is_a_raw_id_where_the_user_models_admin_cannot_serve_autocomplete(admin_client, monkeypatch):
+    from django.contrib import admin
+    from django.contrib.auth import get_user_model
+
+    monkeypatch.delitem(admin.site._registry, get_user_model())
+    page = admin_client.get(reverse("admin:chathistory_conversation_add")).content.decode()
+    assert "admin-autocomplete" not in page
+    # The user's id in a text input: no <select> listing every user.
+    assert re.search(r'<input type="text" name="user"', page)

@@ -7,7 +7,6 @@ from django.core.cache import cache
 from django.db import OperationalError
 from django.test import override_settings
 from rest_framework.test import APIClient
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from chathistory.models import Conversation, Message
 from tests.conftest import CHAT_DATABASE
@@ -251,9 +250,9 @@ def test_a_meaningless_page_size_falls_back_to_the_default(api, conversation, pa
     assert api.get("/api/conversations/", {"page_size": page_size}).status_code == 200
 
 
-def test_too_many_requests_is_429_with_retry_after(api, monkeypatch):
+def test_too_many_requests_is_429_with_retry_after(api, settings):
     cache.clear()
-    monkeypatch.setattr(UserRateThrottle, "rate", "2/minute", raising=False)
+    settings.CHATHISTORY = {**settings.CHATHISTORY, "THROTTLE_RATES": {"user": "2/minute", "anon": None}}
 
     statuses = [api.get("/api/conversations/").status_code for _ in range(3)]
     response = api.get("/api/conversations/")
@@ -264,9 +263,9 @@ def test_too_many_requests_is_429_with_retry_after(api, monkeypatch):
     cache.clear()
 
 
-def test_anonymous_token_requests_are_throttled(db, monkeypatch):
+def test_anonymous_token_requests_are_throttled(db, settings):
     cache.clear()
-    monkeypatch.setattr(AnonRateThrottle, "rate", "1/minute", raising=False)
+    settings.CHATHISTORY = {**settings.CHATHISTORY, "THROTTLE_RATES": {"anon": "1/minute"}}
     body = {"username": "nobody", "password": "guess"}
 
     first = APIClient().post("/api/auth/token/", body, format="json")

@@ -355,12 +355,6 @@ def test_accept_headers_and_renderers_on_errors(world):
 # Found by this module, to be fixed outside the files it covers --------------------------------
 
 
-@pytest.mark.postgres
-@pytest.mark.xfail(
-    strict=True,
-    reason="TokenAuthentication looks the key up as given: a NUL in it is a DataError on PostgreSQL. "
-    "Fix: the viewsets' token authentication refuses such a key as an invalid token (401).",
-)
 def test_a_token_holding_nul_is_a_401(db):
     from rest_framework.test import APIClient
 

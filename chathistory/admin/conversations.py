@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -45,15 +46,28 @@ class ConversationAdmin(admin.ModelAdmin):
     form = ConversationForm
     list_display = ["display_title", "user", "message_count", "created_at", "updated_at", "archived"]
     list_filter = ["archived", "created_at", "updated_at"]
-    search_fields = ["title", "user__username"]
     date_hierarchy = "updated_at"
-    autocomplete_fields = ["user"]
+    # Autocomplete where the user model's admin can serve it (get_autocomplete_fields), raw ids otherwise.
+    raw_id_fields = ["user"]
     list_select_related = ["user"]
     list_per_page = 100
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     actions = ["archive", "unarchive", "download_openai_json"]
     change_form_template = "chathistory/admin/conversation_change_form.html"
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        """Titles, and the user by whatever the user model signs in with (and its email, if it has one)."""
+        return ["title", *(f"user__{name}" for name in user_lookup_fields())]
+
+    def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
+        user_admin = self.admin_site._registry.get(get_user_model())
+        can_serve = (
+            user_admin is not None
+            and bool(user_admin.get_search_fields(request))
+            and user_admin.has_view_permission(request)
+        )
+        return ["user"] if can_serve else []
 
     @admin.display(description="title", ordering="title")
     def display_title(self, conversation: Conversation) -> str:
@@ -152,6 +166,16 @@ class ConversationAdmin(admin.ModelAdmin):
                 reverse("admin:chathistory_message_changelist") + f"?conversation__id__exact={obj.pk}"
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+def user_lookup_fields() -> list[str]:
+    """The user model's ``USERNAME_FIELD``, then its email field where it has a distinct one."""
+    user_model = get_user_model()
+    names = [user_model.USERNAME_FIELD]
+    email = user_model.get_email_field_name()
+    if email not in names and any(field.name == email for field in user_model._meta.get_fields()):
+        names.append(email)
+    return names
 
 
 def openai_json_export(conversations: QuerySet[Conversation]) -> Iterator[str]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 
 from chathistory.api.filters import MAX_SEQ
 from chathistory.models import Conversation, Message, Role
@@ -44,8 +44,9 @@ class ToolCallsField(serializers.JSONField):
     """Tool calls returned exactly as stored, unknown keys included."""
 
 
-# Formats a datetime as every DRF DateTimeField does: the current time zone, DATETIME_FORMAT.
-_DATETIME = serializers.DateTimeField(read_only=True)
+# Formats a datetime in the current time zone as ISO 8601 with its offset, whatever the
+# project's REST_FRAMEWORK["DATETIME_FORMAT"] says.
+_DATETIME = serializers.DateTimeField(format=ISO_8601, read_only=True)
 
 
 def _datetime(value: Any) -> Any:
@@ -82,6 +83,8 @@ def message_data(message: Message) -> dict[str, Any]:
 
 class ConversationSerializer(serializers.ModelSerializer):
     metadata = JSONObjectField(read_only=True)
+    created_at = serializers.DateTimeField(format=ISO_8601, read_only=True)
+    updated_at = serializers.DateTimeField(format=ISO_8601, read_only=True)
 
     class Meta:
         model = Conversation
@@ -95,6 +98,7 @@ class ConversationSerializer(serializers.ModelSerializer):
 class MessageSerializer(serializers.ModelSerializer):
     tool_calls = ToolCallsField(read_only=True, allow_null=True)
     metadata = JSONObjectField(read_only=True)
+    created_at = serializers.DateTimeField(format=ISO_8601, read_only=True)
 
     class Meta:
         model = Message

@@ -10,28 +10,27 @@ from django.db.models import Model, QuerySet
 from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    PolymorphicProxySerializer,
-    extend_schema,
-    extend_schema_view,
-)
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import exceptions as api_exceptions
+from rest_framework import mixins, status, viewsets
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.filters import BaseFilterBackend
 from rest_framework.generics import get_object_or_404
+from rest_framework.pagination import BasePagination
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from chathistory import services
 from chathistory.api import schema
+from chathistory.api.base import ChatHistoryAPIView
 from chathistory.api.filters import MAX_SEQ, ConversationFilter, MessageFilter
+from chathistory.api.openapi import extend_schema, extend_schema_view
 from chathistory.api.pagination import ConversationPagination, MessagePagination
 from chathistory.api.parsers import BoundedJSONParser, RequestTooLarge
 from chathistory.api.unavailable import as_unavailable
@@ -79,11 +78,16 @@ def _as_api_exception(exc: Exception) -> Exception:
     return exc
 
 
-class ChatHistoryViewSet(viewsets.GenericViewSet):
-    """What every chathistory route shares: the caller's data only, JSON bodies, JSON errors."""
+class ChatHistoryViewSet(ChatHistoryAPIView, viewsets.GenericViewSet):
+    """What every chathistory route shares: the caller's data only, JSON bodies, JSON errors.
 
-    permission_classes = [IsAuthenticated]
-    parser_classes = [BoundedJSONParser]
+    The DRF policies (authentication, renderers, throttles, …) come from ``ChatHistoryAPIView``,
+    never from the project's ``REST_FRAMEWORK``; a route adds only its pagination and filters.
+    """
+
+    pagination_class: type[BasePagination] | None = None
+    filter_backends: list[type[BaseFilterBackend]] = []
+
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def handle_exception(self, exc: Exception) -> Response:
@@ -320,13 +324,22 @@ def _messages_of(payload: Any) -> list[Any]:
     )
 
 
-class ObtainTokenView(ObtainAuthToken):
-    """Trade a username and password for the key to send as ``Authorization: Token <key>``."""
+class ObtainTokenView(ChatHistoryAPIView, ObtainAuthToken):
+    """Trade a username and password for the key to send as ``Authorization: Token <key>``.
+
+    ``username`` is the value of the user model's ``USERNAME_FIELD`` (an email, for a model that
+    signs in by email). DRF leaves this view unthrottled; the mixin's throttles apply here, since
+    password guessing is what throttles are for.
+    """
 
     # JSON as everywhere in the API, and the form bodies DRF's own token view takes.
     parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
-    # DRF leaves this view unthrottled; password guessing is what throttles are for.
-    throttle_classes = api_settings.DEFAULT_THROTTLE_CLASSES
+    renderer_classes = [JSONRenderer]
+    permission_classes = [AllowAny]
+
+    def get_authenticators(self) -> list[BaseAuthentication]:
+        # Credentials are what this route hands out: a stale session or a bad token must not block it.
+        return []
 
     @extend_schema(
         summary="Get your API token",

@@ -3,10 +3,31 @@
 The REST API, the admin and the management commands call these functions; none of them
 writes a model directly. Each write is one transaction on the database the project's routers
 choose; appends lock only the conversation's row, so their cost does not depend on how long
-the conversation is.
+the conversation is. Every function has an awaitable twin, named with an ``a`` in front
+(``aadd_message``), for async views and consumers.
 """
 
 from chathistory.services.appends import add_message, add_messages, add_messages_once, request_fingerprint
+from chathistory.services.asynchronous import (
+    aadd_message,
+    aadd_messages,
+    aadd_messages_once,
+    acount_user_data,
+    adelete_conversation,
+    aget_chat_history,
+    aget_openai_messages,
+    aget_or_create_conversation,
+    ahistory_rows,
+    ainstruction_rows,
+    alist_conversations,
+    apurge_expired_conversations,
+    apurge_idempotency_keys,
+    arebuild_search_index,
+    arequest_fingerprint,
+    aset_archived,
+    ato_openai_messages,
+    aupdate_conversation,
+)
 from chathistory.services.conversations import (
     aclear_conversation,
     clear_conversation,
@@ -36,16 +57,34 @@ from chathistory.services.transfer import (
 )
 
 __all__ = [
-    "ConversationConflict",
+    "aadd_message",
+    "aadd_messages",
+    "aadd_messages_once",
     "aclear_conversation",
+    "acount_user_data",
     "add_message",
     "add_messages",
     "add_messages_once",
-    "asearch_messages",
+    "adelete_conversation",
     "aerase_user_data",
     "aexport_conversation",
+    "aget_chat_history",
+    "aget_openai_messages",
+    "aget_or_create_conversation",
+    "ahistory_rows",
     "aimport_conversation",
+    "ainstruction_rows",
+    "alist_conversations",
+    "apurge_expired_conversations",
+    "apurge_idempotency_keys",
+    "arebuild_search_index",
+    "arequest_fingerprint",
+    "asearch_messages",
+    "aset_archived",
+    "ato_openai_messages",
+    "aupdate_conversation",
     "clear_conversation",
+    "ConversationConflict",
     "count_user_data",
     "delete_conversation",
     "erase_user_data",

@@ -1,0 +1,112 @@
+"""chatsite as an ASGI app under uvicorn: an async view appends, streams and reads through the async twins."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import requests
+
+from tests.test_api_e2e import PASSWORD, ROOT, database_url, free_port
+
+
+@pytest.fixture
+def asgi_server(transactional_db, tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "chatsite.settings",
+        "DJANGO_SECRET_KEY": "asgi-e2e-secret-key",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": database_url(tmp_path),
+        "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+    }
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
+    subprocess.run(
+        [*manage, "createsuperuser", "--noinput", "--username", "asgi", "--email", "asgi@example.com"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "chatsite.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass  # not listening yet
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("uvicorn did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def log_in(base):
+    """A browser's session: the browsable API's login page, then its CSRF cookie for writes."""
+    http = requests.Session()
+    page = http.get(f"{base}/api/auth/login/")
+    assert page.status_code == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    logged_in = http.post(
+        f"{base}/api/auth/login/",
+        data={"username": "asgi", "password": PASSWORD, "csrfmiddlewaretoken": token, "next": "/api/conversations/"},
+        headers={"Referer": f"{base}/api/auth/login/"},
+    )
+    assert logged_in.status_code == 200 and logged_in.url.endswith("/api/conversations/")
+    http.headers["X-CSRFToken"] = http.cookies["csrftoken"]
+    return http
+
+
+def test_an_async_view_under_uvicorn_stores_the_question_streams_the_answer_and_stores_it(asgi_server):
+    http = log_in(asgi_server)
+    conversation_id = uuid.uuid4()
+    reply = f"{asgi_server}/chat/{conversation_id}/reply/"
+
+    with http.post(reply, json={"content": "Weather in Paris? ☀️"}, stream=True) as streamed:
+        assert streamed.status_code == 200
+        chunks = [chunk for chunk in streamed.iter_content(chunk_size=None, decode_unicode=True) if chunk]
+    second = http.post(reply, json={"content": "And tomorrow?"})
+
+    assert "".join(chunks) == "You asked: Weather in Paris? ☀️ "
+    assert second.status_code == 200
+    history = http.get(f"{asgi_server}/api/conversations/{conversation_id}/history/")
+    assert history.status_code == 200
+    assert history.json()["messages"] == [
+        {"role": "user", "content": "Weather in Paris? ☀️"},
+        {"role": "assistant", "content": "You asked: Weather in Paris? ☀️ "},
+        {"role": "user", "content": "And tomorrow?"},
+        {"role": "assistant", "content": "You asked: And tomorrow? "},
+    ]
+    assert http.post(reply, json={"content": "\x00"}).status_code == 400
+    assert requests.post(reply, json={"content": "hi"}).status_code in (401, 403)
