@@ -25,19 +25,23 @@ ROUTED := --ds=tests.settings_routed tests/test_routing.py tests/test_services.p
 	tests/test_transfer.py tests/test_retention.py tests/test_langchain.py \
 	tests/test_api_*.py --deselect tests/test_api_fuzz.py --deselect tests/test_api_hostile.py \
 	--deselect tests/test_api_e2e.py
+# The host project of tests/hostproject: the README's "Add it" settings, a custom user model and odd DRF defaults.
+HOST := --ds=tests.hostproject.settings tests/hostproject
 COV := --cov --cov-append --cov-report= --cov-fail-under=0
 
 ## test: the suite on SQLite, then again on PostgreSQL when DATABASE_URL names one, each also with a router
-## sending chathistory to a second database; then branch coverage of chathistory/ over every run, which must
+## sending chathistory to a second database and in a host project; then branch coverage of chathistory/ over every run, which must
 ## reach fail_under (pyproject.toml) unless PYTEST_ARGS picks a subset
 test: install check
 	$(BIN)/python -m coverage erase
 	env -u DATABASE_URL $(BIN)/python -m pytest $(COV) $(PYTEST_ARGS)
 	$(if $(PYTEST_ARGS),,env -u DATABASE_URL $(BIN)/python -m pytest $(COV) $(ROUTED))
+	$(if $(PYTEST_ARGS),,env -u DATABASE_URL $(BIN)/python -m pytest $(COV) $(HOST))
 	@if [ -n "$$DATABASE_URL" ]; then \
 		echo "== again on $${DATABASE_URL%%:*}"; \
 		$(BIN)/python -m pytest $(COV) $(PYTEST_ARGS) \
-		$(if $(PYTEST_ARGS),,&& $(BIN)/python -m pytest $(COV) $(ROUTED)) || exit 1; \
+		$(if $(PYTEST_ARGS),,&& $(BIN)/python -m pytest $(COV) $(ROUTED) && $(BIN)/python -m pytest $(COV) $(HOST)) \
+		|| exit 1; \
 	fi
 	$(BIN)/python -m coverage report $(if $(PYTEST_ARGS),--fail-under=0)
 

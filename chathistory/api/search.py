@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions as api_exceptions
 from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
@@ -15,6 +15,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from chathistory import services
 from chathistory.api import schema
+from chathistory.api.openapi import extend_schema
 from chathistory.api.views import ChatHistoryViewSet
 from chathistory.exceptions import ValidationError
 from chathistory.models import Role

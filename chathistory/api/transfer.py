@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chathistory import services
 from chathistory.api import schema
+from chathistory.api.openapi import extend_schema
 from chathistory.api.serializers import (
     ConversationSerializer,
     JSONObjectField,
