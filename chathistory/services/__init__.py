@@ -14,21 +14,41 @@ from chathistory.services.conversations import (
     set_archived,
     update_conversation,
 )
-from chathistory.services.history import get_chat_history, get_openai_messages, to_openai_messages
+from chathistory.services.history import (
+    get_chat_history,
+    get_openai_messages,
+    history_window,
+    to_openai_messages,
+)
+from chathistory.services.providers import (
+    add_anthropic_messages,
+    add_model_response,
+    get_anthropic_messages,
+    get_responses_input,
+    to_anthropic_messages,
+    to_responses_input,
+)
 from chathistory.services.retention import purge_idempotency_keys
 
 __all__ = [
+    "add_anthropic_messages",
     "add_message",
     "add_messages",
     "add_messages_once",
+    "add_model_response",
     "delete_conversation",
+    "get_anthropic_messages",
     "get_chat_history",
     "get_openai_messages",
     "get_or_create_conversation",
+    "get_responses_input",
+    "history_window",
     "list_conversations",
     "purge_idempotency_keys",
     "request_fingerprint",
     "set_archived",
+    "to_anthropic_messages",
     "to_openai_messages",
+    "to_responses_input",
     "update_conversation",
 ]
