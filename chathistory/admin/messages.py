@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.db.models import QuerySet
+from django.db.models import QuerySet, TextField
 from django.db.models.functions import Substr
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 
+from chathistory.admin.content import ContentView, excerpt_of, part_media, parts_view
 from chathistory.admin.pagination import EstimatedCountPaginator
 from chathistory.admin.transcript import page_of
 from chathistory.models import Message
 
 EXCERPT_LENGTH = 120
+#: Stored characters read for an excerpt: parts spend some on their JSON keys.
+EXCERPT_READ = 1_000
 
 
 class MessageChangeList(ChangeList):
@@ -26,7 +32,7 @@ class MessageChangeList(ChangeList):
             super()
             .get_queryset(request, exclude_parameters)
             .defer("content", "metadata")
-            .annotate(excerpt_text=Substr("content", 1, EXCERPT_LENGTH + 1))
+            .annotate(excerpt_text=Substr("content", 1, EXCERPT_READ, output_field=TextField()))
         )
 
 
@@ -44,7 +50,7 @@ class MessageAdmin(admin.ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     fields = [
-        "conversation_link", "seq", "role", "name", "content", "pretty_tool_calls",
+        "conversation_link", "seq", "role", "name", "rich_content", "pretty_tool_calls",
         "tool_call_id", "pretty_metadata", "created_at",
     ]
     readonly_fields = fields
@@ -68,12 +74,53 @@ class MessageAdmin(admin.ModelAdmin):
             '<a href="{}?page={}#m{}">{}</a>', url, page_of(message.seq), message.seq, message.conversation
         )
 
+    def get_urls(self) -> list[URLPattern]:
+        part = path(
+            "<path:object_id>/part/<int:index>/",
+            self.admin_site.admin_view(self.part_view),
+            name="chathistory_message_part",
+        )
+        return [part, *super().get_urls()]
+
+    def part_view(self, request: HttpRequest, object_id: str, index: int) -> HttpResponse:
+        """The inline media of one content part (a raster image, audio, a file), for the admin's pages.
+
+        Served with its own type, never sniffed, in a sandbox, so a part cannot run as a page.
+        """
+        message = self.get_object(request, object_id)
+        if message is None or not self.has_view_permission(request, message):
+            raise Http404
+        content = message.content
+        media = part_media(content[index]) if isinstance(content, list) and index < len(content) else None
+        if media is None:
+            raise Http404
+        data, content_type, download_name = media
+        response = HttpResponse(data, content_type=content_type)
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Cache-Control"] = "private, max-age=3600"
+        if download_name:
+            response["Content-Disposition"] = _attachment(download_name)
+        return response
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Message], search_term: str
+    ) -> tuple[QuerySet[Message], bool]:
+        """Content search also finds words inside text parts, whose quotes and backslashes JSON escapes."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        escaped = json.dumps(search_term, ensure_ascii=False)[1:-1]
+        if search_term and escaped != search_term and '"' not in search_term:
+            found = found | queryset.filter(content__icontains=escaped)
+        return found, duplicates
+
     @admin.display(description="excerpt")
     def excerpt(self, message: Message) -> str:
-        text = message.excerpt_text
+        text = excerpt_of(message.excerpt_text)
         if text is None:
-            names = ", ".join(call["function"]["name"] for call in message.tool_calls or ())
-            return f"→ {names}" if names else ""
+            names = ", ".join(_call_name(call) for call in message.tool_calls or ())
+            if names:
+                return f"→ {names}"
+            return "(refused)" if message.refusal is not None else ""
         text = " ".join(text.split())
         return text[:EXCERPT_LENGTH] + "…" if len(text) > EXCERPT_LENGTH else text
 
@@ -83,6 +130,21 @@ class MessageAdmin(admin.ModelAdmin):
             return "-"
         return format_html("<pre>{}</pre>", json.dumps(message.tool_calls, indent=2, ensure_ascii=False))
 
+    @admin.display(description="content")
+    def rich_content(self, message: Message) -> str:
+        content = message.content
+        view = parts_view(content) if isinstance(content, list) else ContentView(text=content)
+        return render_to_string("chathistory/admin/content.html", {"view": view, "message": message})
+
     @admin.display(description="metadata")
     def pretty_metadata(self, message: Message) -> str:
         return format_html("<pre>{}</pre>", json.dumps(message.metadata, indent=2, ensure_ascii=False))
+
+
+def _call_name(call: dict[str, Any]) -> str:
+    payload = call.get("custom") if call.get("type") == "custom" else call.get("function")
+    return str(payload.get("name", "")) if isinstance(payload, dict) else ""
+
+
+def _attachment(name: str) -> str:
+    return content_disposition_header(True, name) or "attachment"
