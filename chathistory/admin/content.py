@@ -241,6 +241,7 @@ class _PartialList(list, _Partial):  # type: ignore[type-arg]
 _MISSING = object()
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_NUMBER_CHARACTERS = re.compile(r"[0-9.eE+-]*")
 _LITERALS = (("true", True), ("false", False), ("null", None))
 
 
@@ -292,8 +293,8 @@ class _PrefixParser:
         found = _NUMBER.match(self.text, self.at)
         if not found:
             raise ValueError(f"Not JSON at character {self.at}.")
-        if found.end() >= len(self.text):  # the number may go on
-            self.ended = True
+        if _NUMBER_CHARACTERS.match(self.text, found.end()).end() >= len(self.text):  # type: ignore[union-attr]
+            self.ended = True  # the text ended in the number ("1.", "2e-"): it may go on
             return _MISSING
         self.at = found.end()
         return json.loads(found.group())
