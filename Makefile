@@ -20,25 +20,42 @@ run: install
 	$(DEMO) chathistory_demo
 	$(DEMO) runserver 127.0.0.1:8000
 
-## test: the suite on SQLite, then again on PostgreSQL when DATABASE_URL names one
+# The service and API tests again with chathistory routed to a database of its own (tests/settings_routed.py).
+ROUTED := --ds=tests.settings_routed tests/test_routing.py tests/test_services.py tests/test_appends.py \
+	tests/test_api_*.py --deselect tests/test_api_fuzz.py --deselect tests/test_api_hostile.py \
+	--deselect tests/test_api_e2e.py
+COV := --cov --cov-append --cov-report= --cov-fail-under=0
+
+## test: the suite on SQLite, then again on PostgreSQL when DATABASE_URL names one, each also with a router
+## sending chathistory to a second database; then branch coverage of chathistory/ over every run, which must
+## reach fail_under (pyproject.toml) unless PYTEST_ARGS picks a subset
 test: install check
-	env -u DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m coverage erase
+	env -u DATABASE_URL $(BIN)/python -m pytest $(COV) $(PYTEST_ARGS)
+	$(if $(PYTEST_ARGS),,env -u DATABASE_URL $(BIN)/python -m pytest $(COV) $(ROUTED))
 	@if [ -n "$$DATABASE_URL" ]; then \
 		echo "== again on $${DATABASE_URL%%:*}"; \
-		$(BIN)/python -m pytest $(PYTEST_ARGS); \
+		$(BIN)/python -m pytest $(COV) $(PYTEST_ARGS) \
+		$(if $(PYTEST_ARGS),,&& $(BIN)/python -m pytest $(COV) $(ROUTED)) || exit 1; \
 	fi
+	$(BIN)/python -m coverage report $(if $(PYTEST_ARGS),--fail-under=0)
 
-## check: system checks, no missing migrations, and an OpenAPI schema that validates without warnings
+## check: system checks, no missing migrations, an OpenAPI schema that validates without warnings, lint, format, types
 check: install
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m django check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m django makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m django spectacular --validate --fail-on-warn --file /dev/null
+	-$(BIN)/ruff check .
+	-$(BIN)/ruff format --check .
+	-$(BIN)/mypy
 
-## bench: append/read costs at 0 and 100,000 messages, and the admin's costs, against DATABASE_URL (SQLite by default)
+## bench: service-layer and HTTP costs as ratios to raw SQL and a bare view, and the admin's costs, against
+## DATABASE_URL (SQLite by default)
 bench: install
 	$(BIN)/python bench/appends.py
+	$(BIN)/python bench/http_load.py
 	$(BIN)/python bench/admin_transcript.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3* .pytest_cache test-artifacts
+	rm -rf $(VENV) db.sqlite3* .pytest_cache .mypy_cache .ruff_cache .coverage test-artifacts
 	find staticfiles -mindepth 1 ! -name .gitkeep -delete

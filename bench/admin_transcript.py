@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -36,7 +36,10 @@ def conversation_of(user, size: int):
     for start in range(0, size, 1000):
         services.add_messages(
             conversation,
-            [{"role": "user", "content": f"message {n} with some ordinary text"} for n in range(start, min(start + 1000, size))],
+            [
+                {"role": "user", "content": f"message {n} with some ordinary text"}
+                for n in range(start, min(start + 1000, size))
+            ],
         )
     return conversation
 

@@ -1,52 +1,36 @@
-"""Append and read costs at 0 and 100,000 messages, through chathistory and as raw SQL.
+"""chathistory's service layer against raw SQL doing the same work, as ratios in one run.
 
-Runs against the database that ``DATABASE_URL`` selects (SQLite by default), but never on that
-database itself: it creates a dedicated one through Django's test-database machinery (a temporary
-file for SQLite, ``<name>_bench`` for PostgreSQL), and drops it at the end. A benchmark, not a test:
-it asserts nothing. Usage: ``make bench`` or ``python bench/appends.py``.
+Appends at message 0 and at message 100,000, the last 50 of a 100,000-message conversation, a
+whole 10,000-message history and the 20 most recent of 1,000 conversations, on a throwaway
+database of ``DATABASE_URL``'s server (SQLite by default), every commit durable (checked and
+printed first). Raw SQL runs on the same connection and builds the same Python values (decoded
+JSON, aware datetimes): the reads check that both give equal rows. Medians; asserts nothing.
+Usage: ``make bench`` or ``python bench/appends.py``.
 """
 
 from __future__ import annotations
 
-import os
-import statistics
-import sys
-import tempfile
+import json
 import time
-from collections.abc import Callable
-from pathlib import Path
+import uuid
+from datetime import UTC
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
-os.environ["DJANGO_DEBUG"] = "0"  # no query log in the timings
-os.environ.setdefault("CHATHISTORY_LOG_LEVEL", "WARNING")  # no log line per append in the timings
+import harness  # noqa: F401  (sets Django up)
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
 
-import django  # noqa: E402
+from chathistory import services
+from chathistory.models import Conversation, Message
+from chathistory.services.rows import MESSAGE_ROW_FIELDS
 
-django.setup()
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from chathistory import services  # noqa: E402
-from chathistory.models import Conversation, Message  # noqa: E402
-
-LENGTH = 100_000
+LONG = 100_000
+WHOLE = 10_000
+CONVERSATIONS = 1_000
 BATCH = 1000
 REPEAT = 200
-
-
-def median_ms(call: Callable[[int], object], repeat: int = REPEAT) -> float:
-    for index in range(5):  # warm caches and connections
-        call(index)
-    samples = []
-    for index in range(repeat):
-        start = time.perf_counter()
-        call(index)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
+TEXT = "What is the weather in Paris tomorrow?"
 
 
 def fill(conversation: Conversation, length: int) -> None:
@@ -55,101 +39,179 @@ def fill(conversation: Conversation, length: int) -> None:
         size = min(BATCH, length - conversation.message_count)
         services.add_messages(
             conversation,
-            [{"role": ("user", "assistant")[n % 2], "content": f"message {n} " + "lorem ipsum " * 8} for n in range(size)],
+            [{"role": ("user", "assistant")[n % 2], "content": f"message {n} " + "lorem ipsum " * 8,
+              "metadata": {"n": n}} for n in range(size)],
         )
 
 
 class RawSQL:
-    """The same append and read, written by hand against the same connection."""
+    """The same appends and reads, written by hand on the same connection, giving the same values."""
 
     def __init__(self) -> None:
         quote = connection.ops.quote_name
         self.conversations = quote(Conversation._meta.db_table)
         self.messages = quote(Message._meta.db_table)
-        self.pk_field = Conversation._meta.pk
-        self.created_field = Message._meta.get_field("created_at")
+        self.sqlite = connection.vendor == "sqlite"
+        columns = {field.attname: field.column for field in Message._meta.concrete_fields}
+        self.message_columns = ", ".join(quote(columns[field]) for field in MESSAGE_ROW_FIELDS)
 
-    def append(self, conversation: Conversation, content: str) -> None:
-        pk = self.pk_field.get_db_prep_value(conversation.pk, connection)
-        now = self.created_field.get_db_prep_value(timezone.now(), connection)
-        with transaction.atomic(), connection.cursor() as cursor:
+    def _uuid(self, value: uuid.UUID) -> Any:
+        return value.hex if self.sqlite else value
+
+    def _now(self) -> Any:
+        now = timezone.now()
+        return now.replace(tzinfo=None).isoformat(" ") if self.sqlite else now
+
+    def append(self, conversation: Conversation, content: str) -> int:
+        if self.sqlite:
+            # In-process: statements cost no round trip, so the plain transaction is the fastest form.
+            with transaction.atomic(), connection.cursor() as cursor:
+                now = self._now()
+                cursor.execute(
+                    f"UPDATE {self.conversations} SET message_count = message_count + 1, updated_at = %s "
+                    "WHERE id = %s RETURNING message_count",
+                    [now, self._uuid(conversation.pk)],
+                )
+                (seq,) = cursor.fetchone()
+                cursor.execute(
+                    f"INSERT INTO {self.messages} (conversation_id, seq, role, content, name, tool_calls, "
+                    "tool_call_id, metadata, created_at) VALUES (%s, %s, 'user', %s, NULL, NULL, NULL, '{}', %s)",
+                    [self._uuid(conversation.pk), seq, content, now],
+                )
+                return seq
+        # One statement in autocommit: one round trip, the row lock still orders the writers.
+        with connection.cursor() as cursor:
+            now = self._now()
             cursor.execute(
-                f"UPDATE {self.conversations} SET message_count = message_count + 1, updated_at = %s "
-                "WHERE id = %s RETURNING message_count",
-                [now, pk],
-            )
-            (seq,) = cursor.fetchone()
-            cursor.execute(
+                f"WITH bumped AS (UPDATE {self.conversations} SET message_count = message_count + 1, "
+                "updated_at = %s WHERE id = %s RETURNING id, message_count) "
                 f"INSERT INTO {self.messages} (conversation_id, seq, role, content, name, tool_calls, "
-                "tool_call_id, metadata, created_at) VALUES (%s, %s, 'user', %s, NULL, NULL, NULL, '{}', %s)",
-                [pk, seq, content, now],
+                "tool_call_id, metadata, created_at) "
+                "SELECT id, message_count, 'user', %s, NULL, NULL, NULL, '{}', %s FROM bumped RETURNING seq",
+                [now, conversation.pk, content, now],
             )
+            return cursor.fetchone()[0]
 
-    def last(self, conversation: Conversation, n: int) -> list[tuple]:
-        pk = self.pk_field.get_db_prep_value(conversation.pk, connection)
+    # SQLite: the sqlite3 module already parses datetimes and booleans (the converters Django
+    # registers for their declared types), naive in UTC.
+    def _message(self, row: tuple) -> dict[str, Any]:
+        message = dict(zip(MESSAGE_ROW_FIELDS, row))
+        for field in ("tool_calls", "metadata"):
+            if message[field] is not None:
+                message[field] = json.loads(message[field])
+        if self.sqlite:
+            message["conversation_id"] = uuid.UUID(message["conversation_id"])
+            message["created_at"] = message["created_at"].replace(tzinfo=UTC)
+        return message
+
+    def last(self, conversation: Conversation, n: int) -> list[dict[str, Any]]:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT id, conversation_id, seq, role, content, name, tool_calls, tool_call_id, metadata, "
-                f"created_at FROM {self.messages} WHERE conversation_id = %s ORDER BY seq DESC LIMIT %s",
-                [pk, n],
+                f"SELECT {self.message_columns} FROM {self.messages} WHERE conversation_id = %s "
+                "ORDER BY seq DESC LIMIT %s",
+                [self._uuid(conversation.pk), n],
             )
-            return cursor.fetchall()
+            rows = cursor.fetchall()
+        rows.reverse()
+        return [self._message(row) for row in rows]
+
+    def whole(self, conversation: Conversation) -> list[dict[str, Any]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {self.message_columns} FROM {self.messages} WHERE conversation_id = %s ORDER BY seq",
+                [self._uuid(conversation.pk)],
+            )
+            return [self._message(row) for row in cursor.fetchall()]
+
+    def recent_conversations(self, user_id: int, n: int) -> list[dict[str, Any]]:
+        fields = ("id", "title", "metadata", "archived", "message_count", "created_at", "updated_at")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(fields)} FROM {self.conversations} WHERE user_id = %s "
+                "ORDER BY updated_at DESC, id DESC LIMIT %s",
+                [user_id, n],
+            )
+            rows = [dict(zip(fields, row)) for row in cursor.fetchall()]
+        for row in rows:
+            row["metadata"] = json.loads(row["metadata"])
+            if self.sqlite:
+                row["id"] = uuid.UUID(row["id"])
+                for field in ("created_at", "updated_at"):
+                    row[field] = row[field].replace(tzinfo=UTC)
+        return rows
+
+
+def conversation_dicts(conversations: list[Conversation]) -> list[dict[str, Any]]:
+    fields = ("id", "title", "metadata", "archived", "message_count", "created_at", "updated_at")
+    return [{field: getattr(c, field) for field in fields} for c in conversations]
+
+
+def row(label: str, raw_ms: float, ours_ms: float, goal: float | None) -> None:
+    ratio = ours_ms / raw_ms
+    verdict = "" if goal is None else ("  ok" if ratio <= goal else f"  over the {goal:g}x goal")
+    goal_text = "" if goal is None else f"{goal:g}x"
+    print(f"  {label:<58} {raw_ms:9.3f} {ours_ms:11.3f} {ratio:7.2f}x {goal_text:>5}{verdict}")
 
 
 def run() -> None:
+    print(f"durability: {harness.durability()}")
     raw = RawSQL()
-    user = get_user_model().objects.create_user("bench")
-    long, _ = services.get_or_create_conversation(user, title="long")
-    short, _ = services.get_or_create_conversation(user, title="short")
+    users = get_user_model().objects
+    writer = users.create_user("bench-writer")
+    lister = users.create_user("bench-lister")
+
     started = time.perf_counter()
-    fill(long, LENGTH)
-    filled_in = time.perf_counter() - started
-    fill(short, 100)
-    fresh = [services.get_or_create_conversation(user)[0] for _ in range(2 * (REPEAT + 5))]
-    fresh_orm, fresh_raw = fresh[: REPEAT + 5], fresh[REPEAT + 5 :]
+    long, _ = services.get_or_create_conversation(writer, title="long")
+    fill(long, LONG)
+    whole, _ = services.get_or_create_conversation(writer, title="whole")
+    fill(whole, WHOLE)
+    for n in range(CONVERSATIONS):
+        conversation, _ = services.get_or_create_conversation(lister, title=f"conversation {n}", metadata={"n": n})
+        services.add_message(conversation, role="user", content=TEXT)
+    fresh = [services.get_or_create_conversation(writer)[0] for _ in range(2 * (REPEAT + 5))]
+    fresh_ours, fresh_raw = fresh[: REPEAT + 5], fresh[REPEAT + 5 :]
+    print(f"filled {LONG:,} + {WHOLE:,} messages and {CONVERSATIONS:,} conversations in "
+          f"{time.perf_counter() - started:.1f} s; medians of {REPEAT} runs "
+          f"({REPEAT // 10} for whole histories)")
 
-    text = "What is the weather in Paris tomorrow?"
-    results = {
-        "add_message @ 0": median_ms(lambda i: services.add_message(fresh_orm[i], role="user", content=text)),
-        f"add_message @ {LENGTH:,}": median_ms(lambda i: services.add_message(long, role="user", content=text)),
-        "raw append @ 0": median_ms(lambda i: raw.append(fresh_raw[i], text)),
-        f"raw append @ {LENGTH:,}": median_ms(lambda i: raw.append(long, text)),
-        "get_chat_history(last=50) @ 100": median_ms(lambda i: services.get_chat_history(short, last=50)),
-        f"get_chat_history(last=50) @ {LENGTH:,}": median_ms(lambda i: services.get_chat_history(long, last=50)),
-        "raw select last 50 @ 100": median_ms(lambda i: raw.last(short, 50)),
-        f"raw select last 50 @ {LENGTH:,}": median_ms(lambda i: raw.last(long, 50)),
-    }
-    big = f"@ {LENGTH:,}"
-    ratios = {
-        "append@100k / append@0": results[f"add_message {big}"] / results["add_message @ 0"],
-        "read@100k / read@100": results[f"get_chat_history(last=50) {big}"] / results["get_chat_history(last=50) @ 100"],
-        "ORM append / raw append (@0)": results["add_message @ 0"] / results["raw append @ 0"],
-        "ORM append / raw append (@100k)": results[f"add_message {big}"] / results[f"raw append {big}"],
-        "ORM read / raw read (@100k)": results[f"get_chat_history(last=50) {big}"] / results[f"raw select last 50 {big}"],
-    }
+    # Reads first give equal values both ways, or the comparison means nothing.
+    same = (
+        raw.last(long, 50) == services.history_rows(long, last=50)
+        and raw.whole(whole) == services.history_rows(whole)
+        and raw.recent_conversations(lister.pk, 20) == conversation_dicts(list(services.list_conversations(lister)[:20]))
+    )
+    print(f"raw SQL and chathistory read equal values: {'yes' if same else 'NO'}")
 
-    print(f"backend: {connection.vendor}, bench database {connection.settings_dict['NAME']}")
-    print(f"filled one conversation to {LENGTH:,} messages in {filled_in:.1f} s "
-          f"(services.add_messages, batches of {BATCH:,}); medians of {REPEAT} runs")
-    for label, value in results.items():
-        print(f"  {label:<40} {value:8.3f} ms")
-    for label, value in ratios.items():
-        print(f"  {label:<40} {value:8.2f}x")
+    print(f"  {'operation':<58} {'raw ms':>9} {'chathistory':>11} {'ratio':>8} {'goal':>5}")
+    row("append one message, own commit, at message 0 (add_message)",
+        harness.median_ms(lambda i: raw.append(fresh_raw[i], TEXT), REPEAT),
+        harness.median_ms(lambda i: services.add_message(fresh_ours[i], role="user", content=TEXT), REPEAT), 2)
+    row(f"append one message, own commit, at message {LONG:,}",
+        harness.median_ms(lambda i: raw.append(long, TEXT), REPEAT),
+        harness.median_ms(lambda i: services.add_message(long, role="user", content=TEXT), REPEAT), 2)
+    raw_last = harness.median_ms(lambda i: raw.last(long, 50), REPEAT)
+    row(f"last 50 of {LONG:,}: history_rows(last=50), dicts", raw_last,
+        harness.median_ms(lambda i: services.history_rows(long, last=50), REPEAT), 2)
+    row(f"last 50 of {LONG:,}: get_chat_history(last=50), Messages", raw_last,
+        harness.median_ms(lambda i: services.get_chat_history(long, last=50), REPEAT), None)
+    row(f"last 50 of {LONG:,}: get_openai_messages(last=50), 2 queries", raw_last,
+        harness.median_ms(lambda i: services.get_openai_messages(long, last=50), REPEAT), None)
+    raw_whole = harness.median_ms(lambda i: raw.whole(whole), REPEAT // 10, warmup=2)
+    row(f"whole {WHOLE:,}-message history: history_rows(), dicts", raw_whole,
+        harness.median_ms(lambda i: services.history_rows(whole), REPEAT // 10, warmup=2), 1.5)
+    row(f"whole {WHOLE:,}-message history: get_chat_history(), Messages", raw_whole,
+        harness.median_ms(lambda i: services.get_chat_history(whole), REPEAT // 10, warmup=2), None)
+    row(f"whole {WHOLE:,}-message history: get_openai_messages()", raw_whole,
+        harness.median_ms(lambda i: services.get_openai_messages(whole), REPEAT // 10, warmup=2), None)
+    row(f"20 most recent of {CONVERSATIONS:,} conversations, with counts",
+        harness.median_ms(lambda i: raw.recent_conversations(lister.pk, 20), REPEAT),
+        harness.median_ms(lambda i: list(services.list_conversations(lister)[:20]), REPEAT), 3)
 
 
 def main() -> None:
-    settings_dict = connection.settings_dict
-    with tempfile.TemporaryDirectory() as directory:
-        if connection.vendor == "sqlite":
-            settings_dict["TEST"]["NAME"] = str(Path(directory) / "bench.sqlite3")
-        else:
-            settings_dict["TEST"]["NAME"] = f"{settings_dict['NAME']}_bench"
-        original_name = settings_dict["NAME"]
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-        try:
-            run()
-        finally:
-            connection.creation.destroy_test_db(original_name, verbosity=0)
+    with harness.throwaway_database() as settings_dict:
+        print(f"backend: {connection.vendor}, bench database {settings_dict['NAME']}")
+        run()
 
 
 if __name__ == "__main__":

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Union
-
 FieldErrors = dict[str, list[str]]
 
 
@@ -19,7 +17,7 @@ class ValidationError(ChatHistoryError):
     for the items that were fine, so a client can point at the item to fix.
     """
 
-    def __init__(self, errors: Union[FieldErrors, list[FieldErrors]]) -> None:
+    def __init__(self, errors: FieldErrors | list[FieldErrors]) -> None:
         self.errors = errors
         super().__init__(errors)
 

@@ -31,7 +31,7 @@ INSTRUCTION_ROLES = (Role.SYSTEM, Role.DEVELOPER)
 
 class ConversationQuerySet(models.QuerySet["Conversation"]):
     def for_user(self, user: AbstractBaseUser) -> ConversationQuerySet:
-        return self.filter(user=user)
+        return self.filter(user_id=user.pk)
 
     def archived(self, archived: bool = True) -> ConversationQuerySet:
         return self.filter(archived=archived)

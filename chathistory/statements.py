@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import connections
 from django.db.models import Field
@@ -17,10 +18,10 @@ from django.db.models import Field
 from chathistory.models import Conversation, Message
 
 
-def message_insert_fields() -> list[Field]:
+def message_insert_fields() -> list[Field[Any, Any]]:
     """Every column an INSERT of a message writes: each concrete field but the generated primary key."""
     meta = Message._meta
-    return [field for field in meta.concrete_fields if field is not meta.pk]
+    return [field for field in meta.concrete_fields if isinstance(field, Field) and field is not meta.pk]
 
 
 def reserve_seqs(conversation: Conversation, count: int, now: datetime, *, using: str) -> int | None:
@@ -41,7 +42,7 @@ def reserve_seqs(conversation: Conversation, count: int, now: datetime, *, using
             [count, updated_at.get_db_prep_value(now, connection), meta.pk.get_db_prep_value(conversation.pk, connection)],
         )
         row = cursor.fetchone()
-    return None if row is None else row[0]
+    return None if row is None else int(row[0])
 
 
 def insert_messages(messages: Sequence[Message], *, using: str) -> None:
@@ -96,7 +97,8 @@ def append_in_one_statement(
     fields = [field for field in message_insert_fields() if field is not seq_field]
     names = [quote(field.column) for field in fields]
     # Typed placeholders: VALUES would otherwise read a NULL or a string as text, which jsonb refuses.
-    row = "(" + ", ".join(f"%s::{field.cast_db_type(connection)}" for field in fields) + ", %s::integer)"
+    casts = [field.cast_db_type(connection) for field in fields]  # type: ignore[attr-defined]  # not in the stubs
+    row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ", %s::integer)"
     values = [
         value
         for offset, message in enumerate(messages, start=1)
@@ -125,4 +127,5 @@ def append_in_one_statement(
         message.seq, message.pk = seq, pk
         message._state.adding = False
         message._state.db = using
-    return returned[-1][0]
+    last_seq: int = returned[-1][0]
+    return last_seq

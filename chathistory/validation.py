@@ -33,11 +33,39 @@ ROLES = tuple(Role.values)
 
 # PostgreSQL cannot store U+0000 in text, and a lone surrogate cannot be encoded as UTF-8 at all.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Errors(dict):
     def add(self, field: str, message: str) -> None:
         self.setdefault(field, []).append(message)
+
+
+def quoted(value: Any, *, limit: int = 80) -> str:
+    """Client input as it may appear inside an error message: JSON-quoted, short, always encodable.
+
+    A lone surrogate is written as its escape (``\\ud800``) rather than echoed raw, which no
+    response could encode; control characters are escaped by the JSON quoting itself.
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):  # not JSON, or nested past the encoder
+        return f"({_json_type(value)})"
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return encodable(text)
+
+
+def encodable(text: str) -> str:
+    """``text`` with every lone surrogate written as its escape, so that it encodes as UTF-8."""
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def field_label(field: Any) -> str:
+    """A key the client sent, as the key of an error naming it: itself unless it cannot be encoded."""
+    return encodable(field) if isinstance(field, str) else repr(field)
 
 
 def text_problem(value: str) -> str | None:
@@ -119,7 +147,8 @@ def _check_known_fields(errors: _Errors, data: Mapping[str, Any], known: tuple[s
         if field in SERVER_FIELDS or field == "id":
             errors.add(field, "Is assigned by the server and cannot be set.")
         else:
-            errors.add(field, f"Unknown field. Expected one of: {', '.join(known)}.")
+            # The key is the client's own text: named so that the response can always be encoded.
+            errors.add(field_label(field), f"Unknown field. Expected one of: {', '.join(known)}.")
 
 
 def _json_type(value: Any) -> str:
@@ -148,7 +177,7 @@ def message_errors(data: Mapping[str, Any]) -> FieldErrors:
     if role is None:
         errors.add("role", f"This field is required: one of {', '.join(ROLES)}.")
     elif role not in ROLES:
-        errors.add("role", f"{role!r} is not a valid role. Use one of: {', '.join(ROLES)}.")
+        errors.add("role", f"{quoted(role)} is not a valid role. Use one of: {', '.join(ROLES)}.")
 
     name = data.get("name")
     if name is not None:

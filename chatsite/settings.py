@@ -4,6 +4,12 @@
 - ``DJANGO_SECRET_KEY``: required unless ``DJANGO_DEBUG`` is on.
 - ``DJANGO_DEBUG``: ``1``/``true``/``yes`` turns debug on; off by default.
 - ``DJANGO_ALLOWED_HOSTS``: comma-separated; with debug on, local hosts are allowed as well.
+- ``DJANGO_HTTPS``: ``1`` in production: HTTPS redirect, HSTS (``DJANGO_HSTS_SECONDS``, default a
+  year; ``DJANGO_HSTS_INCLUDE_SUBDOMAINS``, ``DJANGO_HSTS_PRELOAD``, default on), secure cookies.
+  ``DJANGO_SECURE_PROXY_SSL_HEADER=1`` trusts a proxy's ``X-Forwarded-Proto``.
+- ``DJANGO_CONN_MAX_AGE``: seconds a database connection is kept for the next request, default
+  600 (``0`` opens one per request); ``DJANGO_CONN_HEALTH_CHECKS``: check a kept connection
+  before reusing it, default on.
 - ``CHATHISTORY_THROTTLE_USER``: API requests per authenticated user, default ``1200/minute``.
 - ``CHATHISTORY_THROTTLE_ANON``: requests per client address without credentials (the token
   route, the schema), default ``60/minute``. Counts live in the default cache (per process
@@ -41,6 +47,21 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = [host.strip() for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if host.strip()]
 if DEBUG:
     ALLOWED_HOSTS += ["localhost", "127.0.0.1", "[::1]"]
+
+# Served over HTTPS (DJANGO_HTTPS=1 in production): plain HTTP is redirected, browsers are told
+# to keep to HTTPS (HSTS), cookies travel only over it. /healthz stays reachable over plain HTTP
+# for health checkers inside the network. Behind a proxy that terminates TLS and sets
+# X-Forwarded-Proto, DJANGO_SECURE_PROXY_SSL_HEADER=1 lets Django see that a request was HTTPS.
+if env_flag("DJANGO_HTTPS"):
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+if env_flag("DJANGO_SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -88,18 +109,33 @@ TEMPLATES = [
 ]
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number of seconds, not {value!r}.") from None
+
+
 def database_from_env() -> dict:
+    # Connections outlive a request (opening one costs more than most requests); the health
+    # check reopens one the server closed, so a database restart heals without a restart here.
     config = dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 600),
+        conn_health_checks=env_flag("DJANGO_CONN_HEALTH_CHECKS", True),
     )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Concurrent writers: WAL lets readers run beside a writer, IMMEDIATE takes the write
         # lock at BEGIN (no deadlock-prone lock upgrades), and the timeout waits for it.
-        config["CONN_MAX_AGE"] = 0
+        # synchronous=FULL syncs the WAL at every commit: an acknowledged append survives a
+        # power cut, as it does on PostgreSQL with synchronous_commit=on.
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
             **config.get("OPTIONS", {}),
         }
     return config
@@ -133,6 +169,8 @@ WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 
 LOGIN_URL = "admin:login"
+# Django's database sessions, with forged keys refused before they reach a query (chatsite/sessions.py).
+SESSION_ENGINE = "chatsite.sessions"
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a request without credentials a 401, not a 403.
@@ -183,5 +221,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         "chathistory": {"handlers": ["console"], "level": os.environ.get("CHATHISTORY_LOG_LEVEL", "INFO")},
+        # Every server error with its traceback, on stderr whatever DEBUG says (Django's own
+        # console handler speaks only in debug). Django logs the path, never the request body.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }

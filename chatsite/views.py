@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connections, router
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.http import require_safe
 
+from chathistory.models import Conversation
+
 
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """``{"status": "ok"}`` after a real round-trip to the database; 503 when it does not answer."""
+    """``{"status": "ok"}`` after a real round-trip to the database; 503 when it does not answer.
+
+    The database asked is the one chathistory writes to, wherever the routers put it.
+    """
     try:
-        with connection.cursor() as cursor:
+        with connections[router.db_for_write(Conversation)].cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:

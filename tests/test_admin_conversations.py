@@ -19,8 +19,7 @@ def change_url(conversation):
 def make_conversations(count, **overrides):
     users = [make_user() for _ in range(3)]
     return [
-        make_conversation(user=users[index % 3], title=f"Conversation {index}", **overrides)
-        for index in range(count)
+        make_conversation(user=users[index % 3], title=f"Conversation {index}", **overrides) for index in range(count)
     ]
 
 
@@ -85,7 +84,7 @@ def test_filter_by_archived(admin_client):
 
 
 def test_archive_and_unarchive_actions(admin_client):
-    first, second, untouched = make_conversations(3)
+    first, second, _untouched = make_conversations(3)
     run_action(admin_client, "archive", [first, second])
     assert set(Conversation.objects.filter(archived=True)) == {first, second}
 
@@ -166,6 +165,27 @@ def test_adding_a_conversation_for_a_chosen_user(admin_client):
     )
     assert response.status_code == 302
     assert Conversation.objects.get(user=owner).title == "Opened by support"
+
+
+def test_saving_an_unchanged_conversation_leaves_updated_at_alone(admin_client):
+    conversation = make_conversation(title="Same", metadata={"ticket": 7})
+    # The form sends metadata's initial value too, as a hidden input (its default is callable).
+    unchanged = {"title": "Same", "metadata": '{"ticket": 7}', "initial-metadata": '{"ticket": 7}'}
+    response = admin_client.post(change_url(conversation), unchanged)
+    assert response.status_code == 302
+    updated_at = conversation.updated_at
+    conversation.refresh_from_db()
+    assert conversation.updated_at == updated_at
+
+
+def test_adding_an_archived_conversation_keeps_it_archived(admin_client):
+    owner = make_user()
+    response = admin_client.post(
+        reverse("admin:chathistory_conversation_add"),
+        {"user": owner.pk, "title": "Closed already", "metadata": "{}", "archived": "on"},
+    )
+    assert response.status_code == 302
+    assert Conversation.objects.get(user=owner).archived is True
 
 
 def test_the_user_is_chosen_with_autocomplete(admin_client):

@@ -57,9 +57,11 @@ def test_filter_by_role_and_by_conversation(admin_client, conversation):
     make_message(conversation, role="user", content="hi")
     reply = make_message(conversation, role="assistant", content="hello")
     make_message(make_conversation(), role="assistant", content="elsewhere")
-    results = admin_client.get(
-        CHANGELIST, {"role__exact": "assistant", "conversation__id__exact": str(conversation.pk)}
-    ).context["cl"].result_list
+    results = (
+        admin_client.get(CHANGELIST, {"role__exact": "assistant", "conversation__id__exact": str(conversation.pk)})
+        .context["cl"]
+        .result_list
+    )
     assert list(results) == [reply]
 
 
@@ -71,8 +73,10 @@ def test_messages_cannot_be_added_changed_or_deleted(admin_client, conversation)
     page = admin_client.get(change)
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
     assert admin_client.post(change, {"content": "edited", "role": "user"}).status_code == 403
-    assert admin_client.post(reverse("admin:chathistory_message_delete", args=[message.pk]),
-                             {"post": "yes"}).status_code == 403
+    assert (
+        admin_client.post(reverse("admin:chathistory_message_delete", args=[message.pk]), {"post": "yes"}).status_code
+        == 403
+    )
     assert "delete_selected" not in admin_client.get(CHANGELIST).content.decode()
     message.refresh_from_db()
     assert message.content == "as sent"
@@ -89,3 +93,10 @@ def test_deleting_a_conversation_deletes_its_messages(admin_client, conversation
     services.add_messages(conversation, [{"role": "user", "content": "one"}, {"role": "user", "content": "two"}])
     admin_client.post(reverse("admin:chathistory_conversation_delete", args=[conversation.pk]), {"post": "yes"})
     assert not Message.objects.exists()
+
+
+def test_message_page_shows_tool_calls_indented(admin_client, conversation):
+    message = make_message(conversation, role="assistant", content=None, tool_calls=[tool_call("call_9", "lookup")])
+    page = admin_client.get(reverse("admin:chathistory_message_change", args=[message.pk])).content.decode()
+    assert "<pre>[\n  {\n    &quot;id&quot;: &quot;call_9&quot;," in page
+    assert "&quot;name&quot;: &quot;lookup&quot;" in page

@@ -29,7 +29,6 @@ def test_an_unfiltered_big_table_uses_the_planners_estimate(conversation, monkey
     assert EstimatedCountPaginator(Message.objects.filter(content__startswith="m").order_by("pk"), 2).count == 5
 
 
-
 @pytest.mark.postgres
 def test_a_search_too_slow_to_count_shows_the_planners_estimate(conversation, monkeypatch):
     monkeypatch.setattr(pagination, "COUNT_TIME_LIMIT_MS", 1)

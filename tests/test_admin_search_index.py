@@ -37,4 +37,3 @@ def test_the_trigram_migration_is_reversible():
     finally:
         MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes("chathistory"))
     assert index_exists()
-

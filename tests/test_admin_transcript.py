@@ -37,20 +37,28 @@ def test_transcript_shows_messages_in_seq_order_with_roles_set_apart(admin_clien
 
 def test_transcript_shows_a_tool_call_with_pretty_arguments_and_its_result(admin_client, conversation):
     make_message(conversation, role="user", content="Weather in Paris?")
-    make_message(conversation, role="assistant", content=None,
-                 tool_calls=[tool_call("call_42", "get_weather", '{"city":"Paris","unit":"C"}')])
+    make_message(
+        conversation,
+        role="assistant",
+        content=None,
+        tool_calls=[tool_call("call_42", "get_weather", '{"city":"Paris","unit":"C"}')],
+    )
     make_message(conversation, role="tool", tool_call_id="call_42", content="18°C")
     page = transcript(admin_client, conversation)
     assert "get_weather" in page
-    assert '{\n  &quot;city&quot;: &quot;Paris&quot;,\n  &quot;unit&quot;: &quot;C&quot;\n}' in page
+    assert "{\n  &quot;city&quot;: &quot;Paris&quot;,\n  &quot;unit&quot;: &quot;C&quot;\n}" in page
     assert re.search(r"Result of <code[^>]*>get_weather</code>\s*<span[^>]*>call_42</span>", page)
     assert 'Answered in <a href="?page=1#m3">#3</a>' in page
 
 
 def test_arguments_that_are_not_json_are_shown_as_given(admin_client, conversation):
-    make_message(conversation, role="assistant", content=None,
-                 tool_calls=[tool_call(arguments='{"city": "Par')])
+    make_message(conversation, role="assistant", content=None, tool_calls=[tool_call(arguments='{"city": "Par')])
     assert "{&quot;city&quot;: &quot;Par</pre>" in transcript(admin_client, conversation)
+
+
+def test_arguments_that_are_a_json_scalar_are_shown_as_given(admin_client, conversation):
+    make_message(conversation, role="assistant", content=None, tool_calls=[tool_call(arguments="42")])
+    assert '<pre class="chm-arguments">42</pre>' in transcript(admin_client, conversation)
 
 
 def test_a_tool_result_on_a_later_page_shows_the_call_it_answers(admin_client, conversation):
@@ -68,7 +76,9 @@ def test_a_tool_result_on_a_later_page_shows_the_call_it_answers(admin_client, c
 
 
 def test_metadata_is_folded_in_a_details_element(admin_client, conversation):
-    make_message(conversation, role="assistant", content="Hi", metadata={"model": "gpt-4o", "usage": {"total_tokens": 9}})
+    make_message(
+        conversation, role="assistant", content="Hi", metadata={"model": "gpt-4o", "usage": {"total_tokens": 9}}
+    )
     page = transcript(admin_client, conversation)
     assert re.search(r"<details class=\"chm-metadata\"><summary>Metadata</summary><pre>\{\n  &quot;model&quot;", page)
 
@@ -114,3 +124,15 @@ def test_a_conversation_of_20000_messages_renders_one_page_with_as_many_queries_
     assert seqs_shown(last_page) == list(range(19_901, 20_001))
     assert "Page 200 of 200" in last_page
     assert len(long_queries.captured_queries) == len(short_queries.captured_queries)
+
+
+def test_a_result_on_a_later_page_is_paired_with_its_own_call_among_several(admin_client, conversation):
+    calls = [tool_call("call_a", "first_tool"), tool_call("call_b", "second_tool")]
+    make_message(conversation, role="assistant", content=None, tool_calls=calls)
+    make_message(conversation, role="tool", tool_call_id="call_a", content="first answer")
+    fill(conversation, PAGE_SIZE - 1)
+    make_message(conversation, role="tool", tool_call_id="call_b", content="second answer")
+
+    second = transcript(admin_client, conversation, page=2)
+    assert re.search(r"Result of <code[^>]*>second_tool</code>", second)
+    assert "first_tool" not in second

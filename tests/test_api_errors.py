@@ -1,5 +1,6 @@
 import base64
 from unittest import mock
+from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache
@@ -9,6 +10,8 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from chathistory.models import Conversation, Message
+from tests.conftest import CHAT_DATABASE
+from tests.factories import make_conversation
 
 
 def messages_url(conversation):
@@ -54,6 +57,62 @@ def test_unstorable_characters_are_a_400_naming_the_field(api, conversation, tex
 
     assert_json_error(response, 400)
     assert "content" in response.json()
+
+
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("patch", "CONVERSATION", '{"\\ud800": []}'),
+        ("post", "/api/conversations/", '{"\\ud800": []}'),
+        ("post", "MESSAGES", '{"role": "user", "content": "x", "\\ud800": []}'),
+    ],
+)
+def test_an_unknown_key_with_a_lone_surrogate_is_a_400_naming_it_escaped(api, conversation, method, path, body):
+    url = {"CONVERSATION": f"/api/conversations/{conversation.id}/", "MESSAGES": messages_url(conversation)}.get(path, path)
+
+    response = getattr(api, method)(url, body, content_type="application/json")
+
+    assert_json_error(response, 400)
+    assert list(response.json()) == ["\\ud800"]
+    assert Conversation.objects.get().title == "Weather in Paris"
+    assert not Message.objects.exists()
+
+
+def test_a_batch_item_with_a_lone_surrogate_key_is_named_escaped(api, conversation):
+    body = '[{"role": "user", "content": "x"}, {"role": "user", "content": "y", "\\udfff": 1}]'
+
+    response = api.post(messages_url(conversation), body, content_type="application/json")
+
+    assert_json_error(response, 400)
+    assert response.json()[0] == {}
+    assert list(response.json()[1]) == ["\\udfff"]
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("charset", ["rot13", "zlib", "base64"])
+def test_a_charset_that_is_not_a_text_encoding_is_415(api, conversation, charset):
+    response = api.post(
+        messages_url(conversation), b'{"role": "user", "content": "x"}', content_type=f"application/json; charset={charset}"
+    )
+
+    assert_json_error(response, 415)
+    assert not Message.objects.exists()
+
+
+def test_the_docs_page_answers_options_with_405_not_a_crash(db):
+    response = APIClient().options("/api/docs/")
+
+    assert response.status_code == 405
+
+
+@pytest.mark.parametrize("query", ["", "?format=json", "?format=api", "?format=nonsense"])
+def test_the_docs_page_ignores_a_stale_token(db, query):
+    client = APIClient(raise_request_exception=False)
+    client.credentials(HTTP_AUTHORIZATION="Token no-such-token")
+
+    response = client.get("/api/docs/" + query)
+
+    assert response.status_code == (200 if not query else 404)
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"])
@@ -107,17 +166,84 @@ def test_an_unknown_api_path_is_a_json_404(api, path):
     assert_json_error(api.get(path), 404)
 
 
-@pytest.mark.parametrize("position", ["p=not-a-date", "p=2024-01-01&o=abc", "r=x"])
-def test_a_forged_cursor_is_404(api, conversation, position):
-    cursor = base64.b64encode(position.encode()).decode()
-
-    assert_json_error(api.get("/api/conversations/", {"cursor": cursor}), 404)
+def encoded(querystring):
+    return base64.b64encode(querystring.encode()).decode()
 
 
-def test_a_forged_message_cursor_is_404(api, conversation):
-    cursor = base64.b64encode(b"p=abc").decode()
+def at(position, **tokens):
+    """A cursor as the server writes one: its tokens URL-encoded, then base64."""
+    return encoded(urlencode({"p": position, **tokens}))
 
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        encoded("p=not-a-date"), encoded("p=2024-01-01&o=abc"), encoded("r=x"),
+        # A date that exists, but not once moved to UTC (it would overflow in the database).
+        at("9999-12-31 23:59:59-01:00"), at("0001-01-01 00:00:00+01:00"),
+        at("2024-01-01 00:00:00"),  # naive: the server always writes the offset
+        at("2024-02-30 00:00:00+00:00"), at("2024-01-01 00:00:00+24:00"),
+        encoded("o=-1"), encoded("o=1e3"), encoded("o= 7"), encoded("o=" + "9" * 30), encoded("r=2"),
+        encoded("p=2024-01-01&p=2025-01-01"), encoded("q=1"), encoded("p"),
+        encoded("p=%FF"),
+        "!!!!", "%%%", "====", "cD0x", "cD0xIA", "é", "Zm9v" * 300,
+    ],
+)
+def test_a_cursor_the_server_did_not_issue_is_404_on_conversations(api, conversation, cursor):
+    response = api.get("/api/conversations/", {"cursor": cursor})
+
+    assert_json_error(response, 404)
+    assert response.json() == {"detail": "Invalid cursor"}
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [encoded("p=abc"), encoded("p=-1"), encoded("p=2147483648"), encoded("p=1.5"), encoded("p=\u0663"),
+     encoded("p=1_0"), encoded("p= 1"), encoded("p="), "!!!!", "%%%"],
+)
+def test_a_cursor_the_server_did_not_issue_is_404_on_messages(api, conversation, cursor):
     assert_json_error(api.get(messages_url(conversation), {"cursor": cursor}), 404)
+
+
+def test_every_cursor_the_server_issues_is_read_back(api, user):
+    for number in range(5):
+        make_conversation(user=user, title=f"c{number}")
+    seen, url = [], "/api/conversations/?page_size=2"
+    while url:
+        page = api.get(url).json()
+        seen += [item["title"] for item in page["results"]]
+        url = page["next"]
+
+    assert sorted(seen) == ["c0", "c1", "c2", "c3", "c4"]
+
+
+def test_a_cursor_with_an_offset_in_any_timezone_reads_the_same_instant(api, user):
+    older = make_conversation(user=user, title="older")
+    newer = make_conversation(user=user, title="newer")
+    Conversation.objects.filter(pk=older.pk).update(updated_at="2024-01-01T10:00:00+00:00")
+    Conversation.objects.filter(pk=newer.pk).update(updated_at="2024-01-01T12:00:00+00:00")
+
+    # 12:30 at +13:00 is 23:30 UTC the day before: nothing is older than that.
+    far_east = api.get("/api/conversations/", {"cursor": at("2024-01-01 12:30:00+13:00")})
+    # 06:00 at -05:00 is 11:00 UTC: only the older one comes after it.
+    west = api.get("/api/conversations/", {"cursor": at("2024-01-01 06:00:00-05:00")})
+
+    assert [item["title"] for item in far_east.json()["results"]] == []
+    assert [item["title"] for item in west.json()["results"]] == ["older"]
+
+
+def test_a_cursor_at_the_end_of_time_is_read_without_error(api, conversation):
+    response = api.get("/api/conversations/", {"cursor": at("9999-12-31 23:59:59.999999+00:00")})
+
+    assert response.status_code == 200
+    assert [item["id"] for item in response.json()["results"]] == [str(conversation.id)]
+
+
+def test_an_empty_cursor_is_no_cursor_as_for_every_parameter(api, conversation):
+    response = api.get("/api/conversations/", {"cursor": ""})
+
+    assert response.status_code == 200
+    assert [item["id"] for item in response.json()["results"]] == [str(conversation.id)]
 
 
 @pytest.mark.parametrize("page_size", ["0", "-5", "abc"])
@@ -160,7 +286,8 @@ def test_healthz_answers_ok_after_a_database_round_trip(db, django_assert_num_qu
 
 
 def test_healthz_is_503_with_json_when_the_database_does_not_answer(db):
-    with mock.patch("chatsite.views.connection.cursor", side_effect=OperationalError("connection refused")):
+    broken = mock.Mock(cursor=mock.Mock(side_effect=OperationalError("connection refused")))
+    with mock.patch("chatsite.views.connections", {CHAT_DATABASE: broken}):
         response = APIClient().get("/healthz")
 
     assert response.status_code == 503

@@ -74,3 +74,11 @@ def test_demo_chat_users_cannot_log_in():
 def test_volume_options_must_be_positive():
     with pytest.raises(CommandError, match="--messages"):
         run_demo("--messages", "0")
+
+
+@pytest.mark.django_db
+def test_a_bulk_run_reports_progress_in_twentieths():
+    output = run_demo("--conversations", "40", "--messages", "1", "--seed", "3")
+    progress = re.findall(r"^  (\d+)/40 conversations", output, flags=re.MULTILINE)
+    assert progress == [str(n) for n in range(2, 41, 2)]
+    assert Conversation.objects.count() == 40

@@ -6,7 +6,14 @@ import pytest
 from django.test import override_settings
 
 from chathistory import services
-from chathistory.validation import MAX_JSON_DEPTH, compact_json_size, json_problem, text_problem
+from chathistory.validation import (
+    MAX_JSON_DEPTH,
+    compact_json_size,
+    field_label,
+    json_problem,
+    quoted,
+    text_problem,
+)
 from tests.factories import make_message, tool_call
 
 NUL = "before\x00after"
@@ -356,6 +363,31 @@ def test_unknown_or_server_assigned_message_fields_are_rejected(conversation, no
     assert rejection.value.errors == [{field: rejection.value.errors[0][field]}]
 
 
+def test_an_unknown_key_that_cannot_be_encoded_is_named_escaped(conversation, nothing_stored):
+    with nothing_stored() as rejection:
+        services.add_messages(conversation, [{"role": "user", "content": "Hi", "x\ud800": 1}])
+    (errors,) = rejection.value.errors
+    assert list(errors) == ["x\\ud800"]
+    assert all(message.encode() for message in errors["x\\ud800"])
+
+
+def test_a_role_that_is_not_one_is_quoted_escaped_and_short(conversation, nothing_stored):
+    with nothing_stored() as rejection:
+        services.add_message(conversation, role="\ud800" + "w" * 500, content="Hi")
+    (message,) = rejection.value.errors["role"]
+    assert message.startswith('"\\ud800www')
+    assert len(message) < 200
+    message.encode()
+
+
+def test_a_repeated_tool_call_id_is_quoted_escaped(conversation, nothing_stored):
+    calls = [tool_call(call_id="\ud800"), tool_call(call_id="\ud800")]
+    with nothing_stored() as rejection:
+        services.add_message(conversation, role="assistant", content=None, tool_calls=calls)
+    assert any('repeats the id "\\ud800"' in message for message in rejection.value.errors["tool_calls"])
+    "".join(rejection.value.errors["tool_calls"]).encode()
+
+
 @pytest.mark.parametrize("field", ["titel", "message_count", "updated_at", "id", "user"])
 def test_unknown_or_server_assigned_conversation_fields_are_rejected(conversation, nothing_stored, field):
     with nothing_stored() as rejection:
@@ -423,3 +455,27 @@ def test_json_problem_rejects_non_json_values():
     assert json_problem({"when": object()}) is not None
     assert json_problem({1: "integer key"}) is not None
     assert json_problem({"ok": [None, True, 1, 1.5, "s", {}]}) is None
+
+
+def test_quoted_writes_client_input_as_encodable_json_text():
+    assert quoted("wizard") == '"wizard"'
+    assert quoted("a\ud800b") == '"a\\ud800b"'
+    assert quoted("nul\x00") == '"nul\\u0000"'
+    assert quoted("é👩") == '"é👩"'
+    assert quoted(["user", 5]) == '["user", 5]'
+    assert quoted(object()) == "(object)"
+    assert len(quoted("x" * 10_000)) == 80
+
+
+def test_quoted_survives_nesting_deeper_than_the_encoder():
+    deep = []
+    for _ in range(100_000):
+        deep = [deep]
+    assert quoted(deep) == "(a list)"
+
+
+def test_field_label_keeps_encodable_keys_and_escapes_the_rest():
+    assert field_label("contnet") == "contnet"
+    assert field_label("é\x00") == "é\x00"
+    assert field_label("\ud800\udfff") == "\\ud800\\udfff"
+    assert field_label(5) == "5"

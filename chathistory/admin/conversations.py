@@ -31,7 +31,8 @@ class ConversationForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         """The service layer's rules (no NUL in a title, metadata an object of bounded size)."""
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         given = {name: cleaned[name] for name in EDITABLE_FIELDS if name in cleaned}
         for name, problems in conversation_errors(given, fields=EDITABLE_FIELDS).items():
             for problem in problems:
@@ -58,10 +59,10 @@ class ConversationAdmin(admin.ModelAdmin):
     def display_title(self, conversation: Conversation) -> str:
         return conversation.title or f"(untitled) {conversation.pk}"
 
-    def get_fields(self, request: HttpRequest, obj: Conversation | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Conversation | None = None) -> tuple[str, ...]:
         if obj is None:
-            return ["user", *EDITABLE_FIELDS]
-        return ["id", "user", *EDITABLE_FIELDS, "message_count", "created_at", "updated_at"]
+            return ("user", *EDITABLE_FIELDS)
+        return ("id", "user", *EDITABLE_FIELDS, "message_count", "created_at", "updated_at")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Conversation | None = None) -> list[str]:
         # A conversation never changes hands: the user is chosen once, when it is added.
@@ -77,9 +78,7 @@ class ConversationAdmin(admin.ModelAdmin):
             if changes:
                 services.update_conversation(obj, **changes)
             return
-        created, _ = services.get_or_create_conversation(
-            obj.user, obj.pk, title=obj.title, metadata=obj.metadata
-        )
+        created, _ = services.get_or_create_conversation(obj.user, obj.pk, title=obj.title, metadata=obj.metadata)
         if obj.archived:
             services.update_conversation(created, archived=True)
         obj._state.adding = False
@@ -129,18 +128,21 @@ class ConversationAdmin(admin.ModelAdmin):
         self.message_user(request, f"Unarchived {count} conversation(s).", messages.SUCCESS)
 
     @admin.action(description="Download the selected conversations as JSON (OpenAI shape)", permissions=["view"])
-    def download_openai_json(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> HttpResponse:
-        response = StreamingHttpResponse(
-            openai_json_export(queryset), content_type="application/json; charset=utf-8"
-        )
+    def download_openai_json(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(openai_json_export(queryset), content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="conversations.json"'
         return response
 
     # The transcript -------------------------------------------------------------------------------
 
     def render_change_form(
-        self, request: HttpRequest, context: dict[str, Any], add: bool = False, change: bool = False,
-        form_url: str = "", obj: Conversation | None = None,
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Conversation | None = None,
     ) -> HttpResponse:
         if obj is not None:
             page = transcript_page(obj, parse_page(request.GET.get("page"), obj))

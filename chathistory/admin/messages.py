@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
@@ -20,19 +20,26 @@ from chathistory.admin.pagination import EstimatedCountPaginator
 from chathistory.admin.transcript import page_of
 from chathistory.models import Message
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 EXCERPT_LENGTH = 120
 #: Stored characters read for an excerpt: parts spend some on their JSON keys.
 EXCERPT_READ = 1_000
 
 
+class Excerpt(TypedDict):
+    excerpt_text: str | None
+
+
 class MessageChangeList(ChangeList):
-    def get_queryset(self, request: HttpRequest, exclude_parameters: list[str] | None = None) -> QuerySet[Message]:
+    def get_queryset(
+        self, request: HttpRequest, exclude_parameters: list[str | None] | None = None
+    ) -> QuerySet[Message]:
+        messages: QuerySet[Message] = super().get_queryset(request, exclude_parameters)
         # A page shows excerpts: read the first characters, not contents of up to a million each.
-        return (
-            super()
-            .get_queryset(request, exclude_parameters)
-            .defer("content", "metadata")
-            .annotate(excerpt_text=Substr("content", 1, EXCERPT_READ, output_field=TextField()))
+        return messages.defer("content", "metadata").annotate(
+            excerpt_text=Substr("content", 1, EXCERPT_READ, output_field=TextField())
         )
 
 
@@ -49,10 +56,17 @@ class MessageAdmin(admin.ModelAdmin):
     list_per_page = 100
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    fields = [
-        "conversation_link", "seq", "role", "name", "rich_content", "pretty_tool_calls",
-        "tool_call_id", "pretty_metadata", "created_at",
-    ]
+    fields = (
+        "conversation_link",
+        "seq",
+        "role",
+        "name",
+        "rich_content",
+        "pretty_tool_calls",
+        "tool_call_id",
+        "pretty_metadata",
+        "created_at",
+    )
     readonly_fields = fields
 
     def get_changelist(self, request: HttpRequest, **kwargs: object) -> type[ChangeList]:
@@ -109,12 +123,12 @@ class MessageAdmin(admin.ModelAdmin):
         """Content search also finds words inside text parts, whose quotes and backslashes JSON escapes."""
         found, duplicates = super().get_search_results(request, queryset, search_term)
         escaped = json.dumps(search_term, ensure_ascii=False)[1:-1]
-        if search_term and escaped != search_term and '"' not in search_term:
+        if search_term and escaped != search_term:
             found = found | queryset.filter(content__icontains=escaped)
         return found, duplicates
 
     @admin.display(description="excerpt")
-    def excerpt(self, message: Message) -> str:
+    def excerpt(self, message: WithAnnotations[Message, Excerpt]) -> str:
         text = excerpt_of(message.excerpt_text)
         if text is None:
             names = ", ".join(_call_name(call) for call in message.tool_calls or ())

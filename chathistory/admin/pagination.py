@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import OperationalError, connections, transaction
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 #: Below this many rows an exact COUNT(*) is cheap enough; above it an unfiltered list uses the estimate.
@@ -29,29 +31,27 @@ class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        query = getattr(queryset, "query", None)
-        if query is None or connections[queryset.db].vendor != "postgresql":
+        if not isinstance(queryset, QuerySet) or connections[queryset.db].vendor != "postgresql":
             return super().count
-        if not query.where and not query.distinct:
-            estimate = self._table_estimate()
+        if not queryset.query.where and not queryset.query.distinct:
+            estimate = self._table_estimate(queryset)
             if estimate is not None and estimate >= ESTIMATE_FROM_ROWS:
                 return estimate
             return super().count
-        return self._count_within_time_limit()
+        return self._count_within_time_limit(queryset)
 
-    def _table_estimate(self) -> int | None:
-        connection = connections[self.object_list.db]
+    def _table_estimate(self, queryset: QuerySet[Any]) -> int | None:
+        connection = connections[queryset.db]
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                [connection.ops.quote_name(self.object_list.model._meta.db_table)],
+                [connection.ops.quote_name(queryset.model._meta.db_table)],
             )
             row = cursor.fetchone()
         # -1 means never analysed (PostgreSQL 14+): not an estimate.
-        return row[0] if row and row[0] >= 0 else None
+        return int(row[0]) if row and row[0] >= 0 else None
 
-    def _count_within_time_limit(self) -> int:
-        queryset = self.object_list
+    def _count_within_time_limit(self, queryset: QuerySet[Any]) -> int:
         try:
             with transaction.atomic(using=queryset.db):
                 with connections[queryset.db].cursor() as cursor:

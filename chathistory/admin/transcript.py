@@ -10,17 +10,26 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import Subquery, TextField
 from django.db.models.functions import Length, Substr
 
 from chathistory.admin.content import ContentView, content_view
-from chathistory.models import Conversation, Message, Role, ToolCall
+from chathistory.models import Conversation, Message, ToolCall
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 PAGE_SIZE = 100
 #: Characters of one message shown on the page; the message's own admin page shows all of it.
 CONTENT_SHOWN = 20_000
+
+
+class ContentHead(TypedDict):
+    # Both None where content is: a message that only makes tool calls.
+    content_head: str | None
+    content_length: int | None
 
 
 @dataclass
@@ -93,15 +102,19 @@ def parse_page(value: str | None, conversation: Conversation) -> int:
 
 def transcript_page(conversation: Conversation, number: int) -> TranscriptPage:
     first = (number - 1) * PAGE_SIZE + 1
-    messages = list(
-        Message.objects.filter(conversation=conversation, seq__range=(first, first + PAGE_SIZE - 1))
-        .defer("content")
-        # The stored text as text: for parts, the start of their JSON, read by content_view.
-        .annotate(
-            content_head=Substr("content", 1, CONTENT_SHOWN, output_field=TextField()),
-            content_length=Length("content"),
-        )
-        .order_by("seq")
+    # Cast, because the type checker takes the Substr and Length of a null column to be never None.
+    messages = cast(
+        "list[WithAnnotations[Message, ContentHead]]",
+        list(
+            Message.objects.filter(conversation=conversation, seq__range=(first, first + PAGE_SIZE - 1))
+            .defer("content")
+            # The stored text as text: for parts, the start of their JSON, read by content_view.
+            .annotate(
+                content_head=Substr("content", 1, CONTENT_SHOWN, output_field=TextField()),
+                content_length=Length("content"),
+            )
+            .order_by("seq")
+        ),
     )
     entries = [_entry(message) for message in messages]
     _link_calls_and_answers(conversation, entries)
@@ -131,7 +144,7 @@ def call_of(call: dict[str, Any], seq: int) -> Call:
     )
 
 
-def _entry(message: Message) -> Entry:
+def _entry(message: WithAnnotations[Message, ContentHead]) -> Entry:
     calls = [call_of(call, message.seq) for call in message.tool_calls or ()]
     return Entry(
         message=message,
@@ -145,18 +158,19 @@ def _entry(message: Message) -> Entry:
 def _link_calls_and_answers(conversation: Conversation, entries: list[Entry]) -> None:
     """Pair each tool result with its call and each call with its result, on this page or another."""
     calls = {call.id: call for entry in entries for call in entry.calls}
-    tool_entries = [entry for entry in entries if entry.message.role == Role.TOOL]
-    for entry in tool_entries:
-        call = calls.get(entry.message.tool_call_id)
+    # Tool messages, and only they, carry the id of the call they answer.
+    results = [(entry, entry.message.tool_call_id) for entry in entries if entry.message.tool_call_id is not None]
+    for entry, call_id in results:
+        call = calls.get(call_id)
         if call is not None:
             call.answered_by = entry.message.seq
             entry.answers = call
 
-    unpaired = [entry for entry in tool_entries if entry.answers is None]
+    unpaired = [(entry, call_id) for entry, call_id in results if entry.answers is None]
     if unpaired:
-        earlier = _calls_made_elsewhere(conversation, {entry.message.tool_call_id for entry in unpaired})
-        for entry in unpaired:
-            entry.answers = earlier.get(entry.message.tool_call_id)
+        earlier = _calls_made_elsewhere(conversation, {call_id for _, call_id in unpaired})
+        for entry, call_id in unpaired:
+            entry.answers = earlier.get(call_id)
 
     unanswered = [call for call in calls.values() if call.answered_by is None]
     if unanswered:
@@ -172,9 +186,7 @@ def _link_calls_and_answers(conversation: Conversation, entries: list[Entry]) ->
 def _calls_made_elsewhere(conversation: Conversation, call_ids: set[str]) -> dict[str, Call]:
     """The calls with these ids, read from the assistant messages that made them (one query)."""
     seqs = ToolCall.objects.filter(conversation=conversation, call_id__in=call_ids).values("message_seq")
-    makers = Message.objects.filter(conversation=conversation, seq__in=Subquery(seqs)).only(
-        "seq", "tool_calls"
-    )
+    makers = Message.objects.filter(conversation=conversation, seq__in=Subquery(seqs)).only("seq", "tool_calls")
     found: dict[str, Call] = {}
     for message in makers:
         for call in message.tool_calls or ():

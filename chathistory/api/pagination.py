@@ -1,8 +1,19 @@
-"""Cursor pagination on a unique, stable order: one class per resource."""
+"""Cursor pagination on a unique, stable order: one class per resource.
+
+A cursor is DRF's: base64 of a query string with ``o`` (offset), ``r`` (reverse) and ``p``
+(position, the ordering field's value). DRF decodes leniently (characters outside base64 are
+dropped, so ``!!!!`` reads as no cursor at all and answers the first page), and checks neither
+the position's type nor its range, which the database then trips over. Here a cursor is read
+whole: anything the server could not have issued is the 404 "Invalid cursor" that DRF gives.
+"""
 
 from __future__ import annotations
 
+import binascii
+from base64 import b64decode
+from datetime import UTC
 from typing import Any
+from urllib import parse
 
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound
@@ -10,20 +21,65 @@ from rest_framework.pagination import Cursor, CursorPagination
 
 from chathistory.api.filters import MAX_SEQ
 
+#: Longer than any cursor the server issues (a position, an offset and a flag), by far.
+MAX_CURSOR_LENGTH = 1000
+_CURSOR_KEYS = frozenset({"o", "r", "p"})
+
+
+class InvalidCursor(ValueError):
+    pass
+
 
 class _CheckedCursorPagination(CursorPagination):
-    """Refuses a forged cursor whose position is not a value of the ordering field (404, like DRF's own)."""
+    """Refuses a cursor that the server did not issue (404, like DRF's own "Invalid cursor")."""
 
     page_size_query_param = "page_size"
 
     def decode_cursor(self, request: Any) -> Cursor | None:
-        cursor = super().decode_cursor(request)
-        if cursor is not None and cursor.position is not None and not self.valid_position(cursor.position):
-            raise NotFound(self.invalid_cursor_message)
-        return cursor
+        encoded = request.query_params.get(self.cursor_query_param)
+        # Empty is absent, as for every filter: a client that sends "cursor=" wants the first page.
+        if not encoded:
+            return None
+        try:
+            return self.read_cursor(encoded)
+        except InvalidCursor:
+            raise NotFound(self.invalid_cursor_message) from None
 
-    def valid_position(self, position: str) -> bool:
+    def read_cursor(self, encoded: str) -> Cursor:
+        tokens = _cursor_tokens(encoded)
+        offset = _whole_number(tokens.get("o", "0"))
+        reverse = tokens.get("r", "0")
+        if reverse not in ("0", "1"):
+            raise InvalidCursor("r")
+        position = tokens.get("p")
+        if position is not None:
+            position = self.normalized_position(position)
+        return Cursor(offset=min(offset, self.offset_cutoff), reverse=reverse == "1", position=position)
+
+    def normalized_position(self, position: str) -> str:
+        """The position as the database should compare it; ``InvalidCursor`` when it cannot exist."""
         raise NotImplementedError
+
+
+def _cursor_tokens(encoded: str) -> dict[str, str]:
+    if len(encoded) > MAX_CURSOR_LENGTH or not encoded.isascii():
+        raise InvalidCursor("length")
+    try:
+        querystring = b64decode(encoded, validate=True).decode("ascii")
+        pairs = parse.parse_qsl(querystring, keep_blank_values=True, strict_parsing=True, errors="strict")
+    except (binascii.Error, ValueError):
+        raise InvalidCursor("encoding") from None
+    tokens = dict(pairs)
+    if len(tokens) != len(pairs) or not tokens.keys() <= _CURSOR_KEYS:
+        raise InvalidCursor("keys")
+    return tokens
+
+
+def _whole_number(text: str, *, maximum: int = MAX_SEQ) -> int:
+    # ASCII digits only: int() would also take " 7", "+7", "1_000" and other scripts' digits.
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)) or int(text) > maximum:
+        raise InvalidCursor(text)
+    return int(text)
 
 
 class ConversationPagination(_CheckedCursorPagination):
@@ -33,11 +89,16 @@ class ConversationPagination(_CheckedCursorPagination):
     page_size = 20
     max_page_size = 100
 
-    def valid_position(self, position: str) -> bool:
+    def normalized_position(self, position: str) -> str:
+        # In UTC, as the server writes it: every database then compares the same instant, and
+        # a moment that leaves the years 1 to 9999 once moved to UTC is refused here, not there.
         try:
-            return parse_datetime(position) is not None
-        except ValueError:
-            return False
+            moment = parse_datetime(position)
+            if moment is None or moment.tzinfo is None:
+                raise InvalidCursor(position)
+            return str(moment.astimezone(UTC))
+        except (ValueError, OverflowError):  # no such date, or none once moved to UTC
+            raise InvalidCursor(position) from None
 
 
 class MessagePagination(_CheckedCursorPagination):
@@ -45,5 +106,5 @@ class MessagePagination(_CheckedCursorPagination):
     page_size = 50
     max_page_size = 1000
 
-    def valid_position(self, position: str) -> bool:
-        return position.isascii() and position.isdigit() and int(position) <= MAX_SEQ
+    def normalized_position(self, position: str) -> str:
+        return str(_whole_number(position))

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from rest_framework import status
-from rest_framework.exceptions import APIException, ParseError
+from rest_framework.exceptions import APIException, ParseError, UnsupportedMediaType
 from rest_framework.parsers import JSONParser
 
 
@@ -33,10 +33,18 @@ class BoundedJSONParser(JSONParser):
             raise RequestTooLarge(limit)
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            return json.loads(raw.decode(encoding), parse_constant=_reject_constant)
+            text = raw.decode(encoding)
+        except LookupError:  # a codec that is not a text encoding ("rot13", "zlib")
+            raise UnsupportedMediaType(
+                media_type or "", detail="Unsupported charset: send JSON as UTF-8."
+            ) from None
+        except UnicodeError as error:
+            raise ParseError(f"JSON parse error - {error}") from None
+        try:
+            return json.loads(text, parse_constant=_reject_constant)
         except RecursionError:
             raise ParseError("JSON parse error - the body is nested too deeply.") from None
-        except (ValueError, UnicodeDecodeError) as error:
+        except ValueError as error:
             raise ParseError(f"JSON parse error - {error}") from None
 
 

@@ -17,6 +17,15 @@ router.register(
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # The page is public and static: no credentials are read (a stale token would otherwise
+    # fail inside the template's rendering), and GET only (its template cannot render the
+    # OPTIONS metadata that DRF would answer).
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(
+            url_name="schema", authentication_classes=[], http_method_names=["get", "head"]
+        ),
+        name="docs",
+    ),
     *router.urls,
 ]

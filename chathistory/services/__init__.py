@@ -29,6 +29,7 @@ from chathistory.services.providers import (
     to_responses_input,
 )
 from chathistory.services.retention import purge_idempotency_keys
+from chathistory.services.rows import history_rows, instruction_rows
 
 __all__ = [
     "add_anthropic_messages",
@@ -43,6 +44,8 @@ __all__ = [
     "get_or_create_conversation",
     "get_responses_input",
     "history_window",
+    "history_rows",
+    "instruction_rows",
     "list_conversations",
     "purge_idempotency_keys",
     "request_fingerprint",

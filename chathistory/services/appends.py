@@ -49,6 +49,8 @@ def add_message(
     try:
         return _append(conversation, [message])[0][0]
     except ValidationError as error:
+        if not isinstance(error.errors, list):
+            raise
         # One message: its errors, not a batch of one.
         raise ValidationError(error.errors[0]) from None
 

@@ -62,7 +62,7 @@ def _create(user: AbstractBaseUser, fields: dict[str, Any], alias: str) -> Conve
     now = timezone.now()
     with transaction.atomic(using=alias):
         conversation = Conversation.objects.using(alias).create(
-            user=user, created_at=now, updated_at=now, **fields
+            user_id=user.pk, created_at=now, updated_at=now, **fields
         )
     logger.info("conversation %s created", conversation.pk)
     return conversation

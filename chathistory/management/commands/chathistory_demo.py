@@ -35,46 +35,101 @@ SYSTEM_PROMPTS = [
 CITIES = ["Paris", "東京", "São Paulo", "القاهرة", "Zürich", "Reykjavík", "मुंबई", "Kraków"]
 
 QUESTIONS = [
-    ("Can you summarise this for me in three bullet points?", "Sure:\n\n- The release moves to Thursday.\n- QA needs two more days.\n- Nobody is blocked."),
-    ("Traduis « bonne nuit » en japonais, s'il te plaît.", "« Bonne nuit » se dit おやすみなさい (oyasuminasai), ou おやすみ entre amis. 🌙"),
+    (
+        "Can you summarise this for me in three bullet points?",
+        "Sure:\n\n- The release moves to Thursday.\n- QA needs two more days.\n- Nobody is blocked.",
+    ),
+    (
+        "Traduis « bonne nuit » en japonais, s'il te plaît.",
+        "« Bonne nuit » se dit おやすみなさい (oyasuminasai), ou おやすみ entre amis. 🌙",
+    ),
     ("ما هي عاصمة المغرب؟", "عاصمة المغرب هي الرباط. 🇲🇦"),
-    ("Why does my regex ^\\d+$ not match '٣٤٥'?", "In Python 3, `\\d` matches any Unicode digit, so it *does* match '٣٤٥' unless you pass `re.ASCII`."),
-    ("Write a haiku about databases 🐘", "Rows wait in silence,\nan index points the way home —\nvacuum hums at night."),
-    ("Is 'naïve' spelt with a diaeresis?", "Both “naïve” and “naive” are correct; the diaeresis (ï) is the older spelling. Family: 👨‍👩‍👧‍👦, flags: 🇯🇵🇧🇷, combining: e\u0301."),
+    (
+        "Why does my regex ^\\d+$ not match '٣٤٥'?",
+        "In Python 3, `\\d` matches any Unicode digit, so it *does* match '٣٤٥' unless you pass `re.ASCII`.",
+    ),
+    (
+        "Write a haiku about databases 🐘",
+        "Rows wait in silence,\nan index points the way home —\nvacuum hums at night.",
+    ),
+    (
+        "Is 'naïve' spelt with a diaeresis?",
+        "Both “naïve” and “naive” are correct; the diaeresis (ï) is the older spelling. "
+        "Family: 👨‍👩‍👧‍👦, flags: 🇯🇵🇧🇷, combining: e\u0301.",
+    ),
     ("请用一句话解释什么是事务。", "事务是一组要么全部成功、要么全部失败的数据库操作。"),
-    ("How do I reverse a list in Python?", "Use slicing or `reversed()`:\n\n```python\nitems = [1, 2, 3]\nprint(items[::-1])\nprint(list(reversed(items)))\n```"),
+    (
+        "How do I reverse a list in Python?",
+        "Use slicing or `reversed()`:\n\n"
+        "```python\nitems = [1, 2, 3]\nprint(items[::-1])\nprint(list(reversed(items)))\n```",
+    ),
 ]
 
 TOOLS = [
-    ("get_weather", lambda rng, city: {"city": city, "unit": rng.choice(["C", "F"])},
-     lambda rng, args: {"city": args["city"], "temperature": rng.randint(-5, 35), "conditions": rng.choice(["sunny ☀️", "rain 🌧️", "snow ❄️", "cloudy"])}),
-    ("search_orders", lambda rng, city: {"customer_email": "reader@example.com", "status": "shipped", "limit": 3},
-     lambda rng, args: {"orders": [{"id": f"BK-{rng.randint(1000, 9999)}", "title": "Gödel, Escher, Bach", "status": "shipped"}]}),
-    ("convert_currency", lambda rng, city: {"amount": round(rng.uniform(5, 500), 2), "from": "EUR", "to": "JPY"},
-     lambda rng, args: {"amount": round(args["amount"] * 161.2, 0), "currency": "JPY", "rate_date": "2025-11-20"}),
+    (
+        "get_weather",
+        lambda rng, city: {"city": city, "unit": rng.choice(["C", "F"])},
+        lambda rng, args: {
+            "city": args["city"],
+            "temperature": rng.randint(-5, 35),
+            "conditions": rng.choice(["sunny ☀️", "rain 🌧️", "snow ❄️", "cloudy"]),
+        },
+    ),
+    (
+        "search_orders",
+        lambda rng, city: {"customer_email": "reader@example.com", "status": "shipped", "limit": 3},
+        lambda rng, args: {
+            "orders": [{"id": f"BK-{rng.randint(1000, 9999)}", "title": "Gödel, Escher, Bach", "status": "shipped"}]
+        },
+    ),
+    (
+        "convert_currency",
+        lambda rng, city: {"amount": round(rng.uniform(5, 500), 2), "from": "EUR", "to": "JPY"},
+        lambda rng, args: {"amount": round(args["amount"] * 161.2, 0), "currency": "JPY", "rate_date": "2025-11-20"},
+    ),
 ]
 
-LOG_LINE = "2025-11-20T09:{minute:02d}:{second:02d}Z worker-{worker} ERROR psycopg.errors.DeadlockDetected: deadlock detected — retry {n}/5 (Prozess {pid} wartet auf ShareLock)\n"
+LOG_LINE = (
+    "2025-11-20T09:{minute:02d}:{second:02d}Z worker-{worker} ERROR psycopg.errors.DeadlockDetected: "
+    "deadlock detected — retry {n}/5 (Prozess {pid} wartet auf ShareLock)\n"
+)
 
 
 class Command(BaseCommand):
-    help = "Create demo conversations (several users, tool calls, long and unicode-heavy messages) and print a staff login."
+    help = (
+        "Create demo conversations (several users, tool calls, long and unicode-heavy messages) "
+        "and print a staff login."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--users", type=int, default=4, help="Demo chat users to spread conversations over (default 4).")
         parser.add_argument(
-            "--conversations", type=int, default=None,
+            "--users", type=int, default=4, help="Demo chat users to spread conversations over (default 4)."
+        )
+        parser.add_argument(
+            "--conversations",
+            type=int,
+            default=None,
             help=f"Conversations to add. Default: {DEFAULT_CONVERSATIONS}, only when no demo conversation exists yet.",
         )
-        parser.add_argument("--messages", type=int, default=None, help="Messages per conversation (default: 4 to 40, varied).")
+        parser.add_argument(
+            "--messages", type=int, default=None, help="Messages per conversation (default: 4 to 40, varied)."
+        )
         parser.add_argument("--seed", type=int, default=None, help="Seed for repeatable data.")
 
-    def handle(self, *args: Any, users: int, conversations: int | None, messages: int | None, seed: int | None, **options: Any) -> None:
-        for name, value, least in (("--users", users, 1), ("--conversations", conversations, 0), ("--messages", messages, 1)):
+    def handle(
+        self, *args: Any, users: int, conversations: int | None, messages: int | None, seed: int | None, **options: Any
+    ) -> None:
+        for name, value, least in (
+            ("--users", users, 1),
+            ("--conversations", conversations, 0),
+            ("--messages", messages, 1),
+        ):
             if value is not None and value < least:
                 raise CommandError(f"{name} must be at least {least}.")
         rng = random.Random(seed)
-        owners = [self._chat_user(USER_NAMES[n] if n < len(USER_NAMES) else f"user{n + 1}") for n in range(max(users, 1))]
+        owners = [
+            self._chat_user(USER_NAMES[n] if n < len(USER_NAMES) else f"user{n + 1}") for n in range(max(users, 1))
+        ]
         if conversations is None:
             if Conversation.objects.filter(user__in=owners).exists():
                 self.stdout.write("Demo conversations already exist; pass --conversations N to add more.")
@@ -118,13 +173,21 @@ class Command(BaseCommand):
         city = rng.choice(CITIES)
         conversation, _ = services.get_or_create_conversation(
             owner,
-            title=rng.choice([f"Weather in {city}", "Order never arrived 📦", "Regex help", "Translate for me", "Deadlock in the worker"]),
+            title=rng.choice(
+                [
+                    f"Weather in {city}",
+                    "Order never arrived 📦",
+                    "Regex help",
+                    "Translate for me",
+                    "Deadlock in the worker",
+                ]
+            ),
             metadata={"source": "chathistory_demo", "client": rng.choice(["web", "ios", "android"])},
         )
         items = list(_messages(rng, city, length))
         batch = app_settings.MAX_BATCH_SIZE
         for start in range(0, len(items), batch):
-            services.add_messages(conversation, items[start:start + batch])
+            services.add_messages(conversation, items[start : start + batch])
         return len(items)
 
     def _print_login(self) -> None:
@@ -185,12 +248,19 @@ def _tool_turn(rng: random.Random, city: str, calls: int) -> tuple[list[dict[str
         calls += 1
         made.append((f"call_{calls:05d}_{rng.getrandbits(32):08x}", name, arguments(rng, city)))
     turn: list[dict[str, Any]] = [
-        {"role": "user", "content": f"What's the weather in {city} — and can you check my order and convert 120 € to yen? 🙏"},
+        {
+            "role": "user",
+            "content": f"What's the weather in {city} — and can you check my order and convert 120 € to yen? 🙏",
+        },
         {
             "role": "assistant",
             "content": None,
             "tool_calls": [
-                {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False)}}
+                {
+                    "id": call_id,
+                    "type": "function",
+                    "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False)},
+                }
                 for call_id, name, args in made
             ],
             "metadata": _assistant_metadata(rng, "tool_calls"),
@@ -198,19 +268,31 @@ def _tool_turn(rng: random.Random, city: str, calls: int) -> tuple[list[dict[str
     ]
     results = {name: result for name, _, result in chosen}
     for call_id, name, args in made:
-        turn.append({"role": "tool", "tool_call_id": call_id, "content": json.dumps(results[name](rng, args), ensure_ascii=False)})
-    turn.append({
-        "role": "assistant",
-        "content": f"Here is what I found for {city}: " + "; ".join(name.replace("_", " ") for _, name, _ in made) + " — all done. ✅",
-        "metadata": _assistant_metadata(rng, "stop"),
-    })
+        turn.append(
+            {
+                "role": "tool",
+                "tool_call_id": call_id,
+                "content": json.dumps(results[name](rng, args), ensure_ascii=False),
+            }
+        )
+    turn.append(
+        {
+            "role": "assistant",
+            "content": f"Here is what I found for {city}: "
+            + "; ".join(name.replace("_", " ") for _, name, _ in made)
+            + " — all done. ✅",
+            "metadata": _assistant_metadata(rng, "stop"),
+        }
+    )
     return turn, calls
 
 
 def _long_turn(rng: random.Random, city: str, calls: int) -> tuple[list[dict[str, Any]], int]:
     lines = rng.randint(30, 150)
     log = "".join(
-        LOG_LINE.format(minute=n // 60 % 60, second=n % 60, worker=rng.randint(1, 8), n=n % 5 + 1, pid=rng.randint(1000, 99999))
+        LOG_LINE.format(
+            minute=n // 60 % 60, second=n % 60, worker=rng.randint(1, 8), n=n % 5 + 1, pid=rng.randint(1000, 99999)
+        )
         for n in range(lines)
     )
     return [

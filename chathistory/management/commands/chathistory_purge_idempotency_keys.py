@@ -19,7 +19,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--hours", type=int,
+            "--hours",
+            type=int,
             help="Keep keys younger than this many hours instead of the setting.",
         )
 

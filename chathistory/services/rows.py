@@ -1,0 +1,117 @@
+"""A conversation's messages as plain dicts: no model instance per row.
+
+For callers that turn messages into dicts anyway (the model-ready history, JSON answers).
+Each dict holds the model's field values exactly as a ``Message`` would (JSON decoded,
+datetimes aware), keyed by field name, ``conversation`` as ``conversation_id``.
+
+``history_rows`` is the read path of every history request, so, like the append's statements,
+its SELECT is written out: compiling the equivalent ``values()`` query and running Django's
+generic per-row converter loop cost three times the query itself. Each column is still
+converted by the converters the ORM would apply (the backend's, then the field's), on the
+database the routers choose for reading the conversation's messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connections, router
+
+from chathistory.models import INSTRUCTION_ROLES, Conversation, Message
+from chathistory.services.base import reject
+from chathistory.validation import last_errors
+
+#: Every field of a Message, as the keys of a row.
+MESSAGE_ROW_FIELDS = (
+    "id", "conversation_id", "seq", "role", "content", "name", "refusal", "tool_calls", "tool_call_id", "metadata",
+    "created_at",
+)
+#: What the OpenAI Chat Completions shape needs, and ``seq`` to place a row in the window.
+OPENAI_ROW_FIELDS = ("seq", "role", "content", "name", "refusal", "tool_calls", "tool_call_id")
+
+
+def history_rows(
+    conversation: Conversation, *, last: int | None = None, fields: Sequence[str] = MESSAGE_ROW_FIELDS
+) -> list[dict[str, Any]]:
+    """The messages in seq order as dicts of ``fields``; with ``last=N``, exactly the last N (one query)."""
+    errors = last_errors(last)
+    if errors:
+        raise reject(errors, "last")
+    _check_fields(fields)
+    if last == 0:
+        return []
+    # Where the related manager would read: the routers' choice for this conversation's messages.
+    connection = connections[router.db_for_read(Message, instance=conversation)]
+    quote = connection.ops.quote_name
+    meta = Message._meta
+    by_name = {field.attname: field for field in meta.concrete_fields}
+    # The conversation is known: its id is not read back from every row.
+    selected = [by_name[name] for name in fields if name != "conversation_id"]
+    seq = quote(by_name["seq"].column)
+    sql = (
+        f"SELECT {', '.join(quote(field.column) for field in selected)} FROM {quote(meta.db_table)} "
+        f"WHERE {quote(by_name['conversation_id'].column)} = %s"
+    )
+    params: list[Any] = [by_name["conversation_id"].get_db_prep_value(conversation.pk, connection)]
+    if last is None:
+        sql += f" ORDER BY {seq}"
+    else:
+        sql += f" ORDER BY {seq} DESC LIMIT %s"
+        params.append(last)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        results = cursor.fetchall()
+    if last is not None:
+        results.reverse()
+    return _as_dicts(results, selected, fields, conversation.pk, connection)
+
+
+def instruction_rows(
+    conversation: Conversation, *, before_seq: int | None = None, fields: Sequence[str] = MESSAGE_ROW_FIELDS
+) -> list[dict[str, Any]]:
+    """The system and developer messages in seq order (only those before ``before_seq``, if given)."""
+    _check_fields(fields)
+    # No ORDER BY in SQL: with one, SQLite's planner prefers the (conversation, seq) index and
+    # walks the whole conversation; without, it seeks (conversation, role, seq) per role.
+    rows = conversation.messages.filter(role__in=INSTRUCTION_ROLES).order_by()
+    if before_seq is not None:
+        rows = rows.filter(seq__lt=before_seq)
+    return sorted(rows.values("seq", *(field for field in fields if field != "seq")), key=_seq)
+
+
+def _as_dicts(
+    results: list[tuple], selected: list[Any], fields: Sequence[str], conversation_id: Any, connection: Any
+) -> list[dict[str, Any]]:
+    """Rows as dicts keyed by ``fields``, each column through the converters the ORM would apply."""
+    converting = []
+    for position, field in enumerate(selected):
+        column = field.get_col(Message._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if converters:
+            converting.append((position, column, converters))
+    # The conversation's id goes back where values() would put it, from the conversation itself.
+    id_position = fields.index("conversation_id") if "conversation_id" in fields else None
+    rows = []
+    for result in results:
+        values = list(result)
+        for position, column, converters in converting:
+            value = values[position]
+            for converter in converters:
+                value = converter(value, column, connection)
+            values[position] = value
+        if id_position is not None:
+            values.insert(id_position, conversation_id)
+        rows.append(dict(zip(fields, values)))
+    return rows
+
+
+def _seq(row: dict[str, Any]) -> int:
+    return row["seq"]
+
+
+def _check_fields(fields: Sequence[str]) -> None:
+    unknown = set(fields) - set(MESSAGE_ROW_FIELDS)
+    if unknown:
+        # A programming error, not input: name it plainly.
+        raise ValueError(f"Not message fields: {', '.join(sorted(unknown))}.")
