@@ -191,7 +191,10 @@ def test_the_transcript_shows_what_it_can_of_a_part_cut_short(admin_client, larg
 
 
 def test_a_prefix_of_parts_keeps_the_whole_parts_and_marks_the_cut_one():
-    parts = [{"type": "text", "text": 'a "b"\n'}, {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]
+    parts = [
+        {"type": "text", "text": 'a "b"\n'},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+    ]
     text = encode_content(parts)
 
     whole, complete = parse_prefix(text)

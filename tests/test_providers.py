@@ -17,8 +17,8 @@ from openai.types.chat.chat_completion_message_custom_tool_call import (
 from chathistory import services
 from chathistory.models import Conversation, Message
 from tests.factories import make_conversation
-from tests.test_model_response import anthropic_message, completion, weather_call
 from tests.shapes_corpus import strict_adapter, validate_strictly
+from tests.test_model_response import anthropic_message, completion, weather_call
 from tests.test_shapes_anthropic import _conversations as anthropic_conversations
 
 ANTHROPIC_MESSAGES = strict_adapter(list[MessageParam])

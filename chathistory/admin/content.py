@@ -70,15 +70,17 @@ def content_view(head: str | None, stored_length: int | None) -> ContentView:
         text = decode_string_head(head)
         escape = len(head) - len(text)  # a stored string's escape is not part of it
         return ContentView(text=text, length=stored_length - escape, shown=len(text))
-    sizes = {"length": stored_length, "shown": len(head)}
     try:
         parts, _ = parse_prefix(head)
     except ValueError:  # not written by chathistory: shown as the text it is
         parts = None
     if not isinstance(parts, list):
-        return ContentView(text=head, **sizes)
+        return ContentView(text=head, length=stored_length, shown=len(head))
     return ContentView(
-        parts=[part_view(index, part) for index, part in enumerate(parts)], is_parts=True, **sizes
+        parts=[part_view(index, part) for index, part in enumerate(parts)],
+        is_parts=True,
+        length=stored_length,
+        shown=len(head),
     )
 
 
@@ -182,7 +184,7 @@ def part_media(part: Any) -> tuple[bytes, str, str] | None:
                 return found[1], found[0], ""
         elif kind == "input_audio" and isinstance(part.get("input_audio"), dict):
             audio = part["input_audio"]
-            media_type = AUDIO_TYPES.get(audio.get("format"))  # type: ignore[arg-type]
+            media_type = AUDIO_TYPES.get(audio.get("format"))
             if media_type and isinstance(audio.get("data"), str):
                 return base64.b64decode(audio["data"], validate=True), media_type, ""
         elif kind == "file" and isinstance(part.get("file"), dict):
@@ -230,11 +232,11 @@ class _PartialText(str, _Partial):
     pass
 
 
-class _PartialDict(dict, _Partial):  # type: ignore[type-arg]
+class _PartialDict(dict, _Partial):
     pass
 
 
-class _PartialList(list, _Partial):  # type: ignore[type-arg]
+class _PartialList(list, _Partial):
     pass
 
 

@@ -23,12 +23,16 @@ from chathistory.models import Conversation, Message, Role
 
 class ToolCallFunctionSerializer(serializers.Serializer):
     name = serializers.CharField()
-    arguments = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="The exact string the model wrote; need not be valid JSON.")
+    arguments = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, help_text="The exact string the model wrote; need not be valid JSON."
+    )
 
 
 class ToolCallCustomSerializer(serializers.Serializer):
     name = serializers.CharField()
-    input = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="The exact text the model wrote.")
+    input = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, help_text="The exact text the model wrote."
+    )
 
 
 class FunctionToolCallSerializer(serializers.Serializer):

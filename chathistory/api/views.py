@@ -17,8 +17,8 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, status, viewsets
 from rest_framework import exceptions as api_exceptions
+from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
@@ -191,6 +191,7 @@ class ConversationViewSet(
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def history(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         conversation = self.get_object()
+        assert isinstance(conversation, Conversation)
         query = HistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         last, shape = query.validated_data.get("last"), query.validated_data["shape"]

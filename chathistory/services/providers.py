@@ -98,7 +98,7 @@ def _by_anthropic_path(messages: Any, system: Any, errors: list[FieldErrors]) ->
     for index, message in enumerate(messages):
         origins += [f"messages[{index}]"] * len(shapes.from_anthropic_messages([message]))
     found: FieldErrors = {}
-    for origin, item in zip(origins, errors):
+    for origin, item in zip(origins, errors, strict=True):
         for field, problems in item.items():
             found.setdefault(origin, []).extend(f"{field}: {problem}" for problem in problems)
     return found
