@@ -24,7 +24,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                 id="chathistory.E002",
             )
         )
-    for name in sorted(set(config) & set(DEFAULTS)):
+    replicas = config.get("READ_REPLICAS", ())
+    if not isinstance(replicas, (list, tuple)) or not all(alias in settings.DATABASES for alias in replicas):
+        errors.append(
+            Error(
+                f"CHATHISTORY['READ_REPLICAS'] must be a list of DATABASES aliases, not {replicas!r}.",
+                id="chathistory.E004",
+            )
+        )
+    for name in sorted(set(config) & set(DEFAULTS) - {"READ_REPLICAS"}):
         value = config[name]
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             errors.append(

@@ -134,10 +134,6 @@ class Message(models.Model):
                 condition=Q(role=Role.ASSISTANT) | Q(tool_calls__isnull=True),
                 name="chathistory_msg_tool_calls_assistant_only",
             ),
-            models.CheckConstraint(
-                condition=Q(role=Role.ASSISTANT) | Q(refusal__isnull=True),
-                name="chathistory_msg_refusal_assistant_only",
-            ),
         ]
         indexes = [
             # System and developer messages before a history window; role filters on the list.

@@ -13,7 +13,14 @@
 - ``CHATHISTORY_THROTTLE_USER``: API requests per authenticated user, default ``1200/minute``.
 - ``CHATHISTORY_THROTTLE_ANON``: requests per client address without credentials (the token
   route, the schema), default ``60/minute``. Counts live in the default cache (per process
-  unless ``CACHES`` names a shared one).
+  unless ``REDIS_URL`` is set).
+- ``REDIS_URL``: e.g. ``redis://127.0.0.1:6379/0``; the default cache, shared by every worker and
+  host (throttle counts, read-your-writes pins). ``REDIS_KEY_PREFIX`` keeps two sites apart on one Redis.
+- ``DATABASE_TRANSACTION_POOLING``: set it when ``DATABASE_URL`` is PgBouncer in transaction mode.
+- ``DATABASE_REPLICA_URLS``: comma-separated streaming replicas of ``DATABASE_URL`` (aliases
+  ``replica``, ``replica_2``, …); chathistory's reads go to them, a client's reads after its own
+  writes to the primary (``chathistory.routers``); ``CHATHISTORY_REPLICA_PIN_SECONDS`` (default 5) and
+  ``CHATHISTORY_REPLICA_MAX_LAG_SECONDS`` (default 5) tune it.
 """
 
 from __future__ import annotations
@@ -88,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "chathistory.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "chatsite.urls"
@@ -142,6 +150,41 @@ def database_from_env() -> dict:
 
 
 DATABASES = {"default": database_from_env()}
+
+
+def replicas_from_env() -> dict[str, dict]:
+    urls = [url.strip() for url in os.environ.get("DATABASE_REPLICA_URLS", "").split(",") if url.strip()]
+    aliases = ["replica", *(f"replica_{number}" for number in range(2, len(urls) + 1))]
+    return {
+        alias: {
+            **config,
+            # A replica that does not answer is skipped quickly; tests read through the primary.
+            "OPTIONS": {"connect_timeout": 2, **config.get("OPTIONS", {})},
+            "TEST": {"MIRROR": "default"},
+        }
+        for alias, url in zip(aliases, urls)
+        for config in [dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)]
+    }
+
+
+# Behind PgBouncer in transaction mode a cursor cannot outlive its transaction's server connection.
+if env_flag("DATABASE_TRANSACTION_POOLING"):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+
+READ_REPLICAS = replicas_from_env()
+if READ_REPLICAS:
+    DATABASES.update(READ_REPLICAS)
+    DATABASE_ROUTERS = ["chathistory.routers.ReplicaRouter"]
+    MIDDLEWARE.insert(0, "chathistory.middleware.ReplicaPinMiddleware")
+
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": os.environ.get("REDIS_KEY_PREFIX", "chatsite"),
+        }
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -213,6 +256,9 @@ CHATHISTORY = {
     "MAX_CONTENT_LENGTH": 1_000_000,
     "MAX_METADATA_BYTES": 16_384,
     "MAX_BATCH_SIZE": 1000,
+    "READ_REPLICAS": list(READ_REPLICAS),
+    "REPLICA_PIN_SECONDS": int(os.environ.get("CHATHISTORY_REPLICA_PIN_SECONDS", "5")),
+    "REPLICA_MAX_LAG_SECONDS": int(os.environ.get("CHATHISTORY_REPLICA_MAX_LAG_SECONDS", "5")),
 }
 
 LOGGING = {

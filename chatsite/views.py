@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.http import require_safe
 
+from chathistory.api.unavailable import RETRY_AFTER_SECONDS
 from chathistory.models import Conversation
 
 
@@ -22,7 +23,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.fetchone()
     except DatabaseError:
         return JsonResponse(
-            {"status": "unavailable", "detail": "The database does not answer."}, status=503
+            {"status": "unavailable", "detail": "The database does not answer."},
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     return JsonResponse({"status": "ok"})
 

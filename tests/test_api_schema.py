@@ -9,6 +9,7 @@ ROUTES = {
     "/api/conversations/{id}/history/": {"get"},
     "/api/conversations/{conversation_pk}/messages/": {"get", "post"},
     "/api/conversations/{conversation_pk}/messages/{seq}/": {"get"},
+    "/api/search/": {"get"},
 }
 
 

@@ -6,6 +6,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from chathistory.api.search import SearchViewSet
 from chathistory.api.views import ConversationViewSet, MessageViewSet, ObtainTokenView
 
 router = SimpleRouter()
@@ -16,6 +17,7 @@ router.register(
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
+    path("search/", SearchViewSet.as_view({"get": "search"}), name="search"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The page is public and static: no credentials are read (a stale token would otherwise
     # fail inside the template's rendering), and GET only (its template cannot render the

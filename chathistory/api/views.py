@@ -34,6 +34,7 @@ from chathistory.api import schema
 from chathistory.api.filters import MAX_SEQ, ConversationFilter, MessageFilter
 from chathistory.api.pagination import ConversationPagination, MessagePagination
 from chathistory.api.parsers import BoundedJSONParser, RequestTooLarge
+from chathistory.api.unavailable import as_unavailable
 from chathistory.api.serializers import (
     ConversationCreateSerializer,
     ConversationSerializer,
@@ -86,7 +87,7 @@ class ChatHistoryViewSet(viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def handle_exception(self, exc: Exception) -> Response:
-        return super().handle_exception(_as_api_exception(exc))
+        return super().handle_exception(as_unavailable(exc) or _as_api_exception(exc))
 
     def get_object(self) -> Model:
         # The filters are for lists: a detail route ignores them, as it does every other parameter.
@@ -345,3 +346,6 @@ class ObtainTokenView(ObtainAuthToken):
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        return super().handle_exception(as_unavailable(exc) or exc)

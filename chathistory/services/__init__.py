@@ -30,6 +30,7 @@ from chathistory.services.providers import (
 )
 from chathistory.services.retention import purge_idempotency_keys
 from chathistory.services.rows import history_rows, instruction_rows
+from chathistory.services.search import asearch_messages, rebuild_search_index, search_messages
 
 __all__ = [
     "add_anthropic_messages",
@@ -37,6 +38,7 @@ __all__ = [
     "add_messages",
     "add_messages_once",
     "add_model_response",
+    "asearch_messages",
     "delete_conversation",
     "get_anthropic_messages",
     "get_chat_history",
@@ -48,7 +50,9 @@ __all__ = [
     "instruction_rows",
     "list_conversations",
     "purge_idempotency_keys",
+    "rebuild_search_index",
     "request_fingerprint",
+    "search_messages",
     "set_archived",
     "to_anthropic_messages",
     "to_openai_messages",

@@ -4,6 +4,10 @@ Parts are stored as their JSON text in the same ``content`` column (``chathistor
 tells them apart by a leading ``[``: so a string stored before this migration that starts with
 ``[`` (or with the escape character) gets the escape character in front, as new writes do, and
 reads back unchanged.
+
+On SQLite this must not rebuild the message table, which would drop the search index's
+triggers (0006): adding a nullable column does not, and the field's new class is said in the
+migration state only.
 """
 
 from django.db import migrations, models
@@ -33,7 +37,7 @@ def unescape_strings(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chathistory", "0005_message_unordered_key_without_batch"),
+        ("chathistory", "0006_message_search"),
     ]
 
     operations = [
@@ -42,17 +46,16 @@ class Migration(migrations.Migration):
             name="refusal",
             field=models.TextField(blank=True, null=True),
         ),
-        migrations.AlterField(
-            model_name="message",
-            name="content",
-            field=chathistory.fields.ContentField(blank=True, null=True),
-        ),
-        migrations.AddConstraint(
-            model_name="message",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("role", "assistant"), ("refusal__isnull", True), _connector="OR"),
-                name="chathistory_msg_refusal_assistant_only",
-            ),
+        # The column stays the text column it was; only the field's Python class changes. Said in
+        # the state alone, because SQLite would otherwise rebuild the table to "alter" it.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="message",
+                    name="content",
+                    field=chathistory.fields.ContentField(blank=True, null=True),
+                ),
+            ],
         ),
         migrations.RunPython(escape_strings_that_look_like_parts, unescape_strings),
     ]

@@ -1,0 +1,128 @@
+"""The database stops under load and starts again: 503s with Retry-After meanwhile, then the same server recovers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from tests.support import postgres
+from tests.support.load import Appender, Tally, audit, auth, create_conversation, stop_all
+from tests.support.processes import wait_until
+from tests.support.site import PASSWORD, Gunicorn, migrate, seed_tokens, session_cookies, site_env
+
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.skipif(not postgres.available(), reason="needs PostgreSQL's server binaries (PG_BIN)"),
+]
+
+
+def _every_route(base: str, conversation: str) -> list[tuple[str, str, dict | None, bool]]:
+    """(method, url, JSON body, send the token) for every API route, and the health check."""
+    api = f"{base}/api"
+    one = f"{api}/conversations/{conversation}"
+    return [
+        ("GET", f"{api}/conversations/", None, True),
+        ("POST", f"{api}/conversations/", {"title": "new"}, True),
+        ("GET", f"{one}/", None, True),
+        ("PATCH", f"{one}/", {"title": "renamed"}, True),
+        ("DELETE", f"{one}/", None, True),
+        ("GET", f"{one}/messages/", None, True),
+        ("POST", f"{one}/messages/", {"role": "user", "content": "hello"}, True),
+        ("GET", f"{one}/messages/1/", None, True),
+        ("GET", f"{one}/history/?last=5", None, True),
+        ("POST", f"{api}/auth/token/", {"username": "client0", "password": PASSWORD}, False),
+        ("GET", f"{api}/schema/", None, True),
+        ("GET", f"{base}/healthz", None, False),
+    ]
+
+
+# The docs page is a static page (it authenticates nobody): it is served with or without a database.
+DOCS_PAGE = "/api/docs/"
+
+
+def _answers_while_down(base: str, token: str, conversation: str, cookies) -> dict[str, tuple]:
+    answers = {}
+    for method, url, body, with_token in _every_route(base, conversation):
+        response = requests.request(method, url, json=body, headers=auth(token) if with_token else {}, timeout=15)
+        answers[f"{method} {url.removeprefix(base)}"] = _shape(response)
+    session_read = requests.get(f"{base}/api/conversations/", cookies=cookies, timeout=15)
+    answers["GET /api/conversations/ (session)"] = _shape(session_read)
+    return answers
+
+
+def _docs_status(base: str, token: str) -> int:
+    return requests.get(f"{base}{DOCS_PAGE}", headers=auth(token), timeout=15).status_code
+
+
+def _shape(response: requests.Response) -> tuple:
+    try:
+        has_detail = bool(response.json().get("detail"))
+    except ValueError:
+        has_detail = False
+    return response.status_code, has_detail, response.headers.get("Retry-After")
+
+
+def test_database_down_answers_503_with_retry_after_and_the_same_server_recovers(tmp_path):
+    with postgres.TemporaryClusters() as clusters:
+        cluster = clusters.new("primary").init()
+        cluster.start()
+        cluster.execute("CREATE DATABASE chathistory")
+        env = site_env(cluster.url("chathistory"))
+        migrate(env)
+        tokens = seed_tokens(env, 3, staff=True)
+        tally = Tally()
+        with Gunicorn(env, tmp_path, workers=2) as server:
+            master = server.process.pid
+            cookies = session_cookies(server.url, "client0")
+            conversations = {create_conversation(server.url, token): token for token in tokens}
+            appenders = [
+                Appender(server.url, token, conversation, f"c{index}", tally, retry_sleep=0.2)
+                for index, (conversation, token) in enumerate(conversations.items())
+            ]
+            probe = create_conversation(server.url, tokens[0])
+            requests.post(f"{server.url}/api/conversations/{probe}/messages/", json={"role": "user", "content": "x"},
+                          headers=auth(tokens[0]), timeout=15).raise_for_status()
+            for appender in appenders:
+                appender.start()
+            time.sleep(2)
+            acknowledged_before_stop = len(tally.acknowledged)
+
+            cluster.stop("fast")
+            time.sleep(0.5)
+            answers = _answers_while_down(server.url, tokens[0], probe, cookies)
+            docs_while_down = _docs_status(server.url, tokens[0])
+            time.sleep(1)
+            cluster.start()
+
+            def api_answers() -> bool:
+                response = requests.get(f"{server.url}/api/conversations/", headers=auth(tokens[0]), timeout=15)
+                return response.status_code == 200
+
+            recovered_at = time.monotonic()
+            wait_until(api_answers, timeout=20, what="the API to answer again")
+            recovery_seconds = time.monotonic() - recovered_at
+            time.sleep(2)  # the clients append again, on the same server
+            stop_all(appenders)
+            health = requests.get(f"{server.url}/healthz", timeout=15)
+            result = audit(server.url, conversations, tally)
+            same_master = server.process.pid == master and server.process.poll() is None
+            log = server.log_text()
+
+    print(
+        f"\ndatabase down and back: acknowledged {result.acknowledged}, stored {result.stored}, lost {result.lost}, "
+        f"duplicated {result.duplicated}, 503s {tally.statuses[503]}, other 5xx "
+        f"{tally.server_errors - tally.statuses[503]}, recovered in {recovery_seconds:.1f} s"
+    )
+    unavailable = {route: answer for route, answer in answers.items() if answer != (503, True, "5")}
+    assert unavailable == {}, answers
+    assert docs_while_down == 200
+    assert acknowledged_before_stop > 0 and len(tally.acknowledged) > acknowledged_before_stop
+    assert tally.unexpected == []
+    assert tally.server_errors == tally.statuses[503], tally.statuses  # no 500, 502, 504
+    assert (result.lost, result.duplicated, result.partial_batches) == (0, 0, 0)
+    assert result.gapless and result.stored == result.acknowledged
+    assert health.status_code == 200
+    assert same_master
+    assert "Traceback" not in log
