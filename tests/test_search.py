@@ -7,8 +7,8 @@ from asgiref.sync import sync_to_async
 from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
-from django.db.models import TextField, Value
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import TextField, Value
 from django.test import override_settings
 from django.urls import reverse
 
