@@ -22,6 +22,7 @@ run: install
 
 # The service and API tests again with chathistory routed to a database of its own (tests/settings_routed.py).
 ROUTED := --ds=tests.settings_routed tests/test_routing.py tests/test_services.py tests/test_appends.py \
+	tests/test_transfer.py tests/test_retention.py tests/test_langchain.py \
 	tests/test_api_*.py --deselect tests/test_api_fuzz.py --deselect tests/test_api_hostile.py \
 	--deselect tests/test_api_e2e.py
 COV := --cov --cov-append --cov-report= --cov-fail-under=0
@@ -54,6 +55,8 @@ check: install
 bench: install
 	$(BIN)/python bench/appends.py
 	$(BIN)/python bench/http_load.py
+	$(BIN)/python bench/transfer.py
+	$(BIN)/python bench/search.py
 	$(BIN)/python bench/admin_transcript.py
 
 clean:

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, register
 
-from chathistory.conf import DEFAULTS
+from chathistory.conf import DEFAULTS, OPTIONAL_DEFAULTS
 
 
 @register()
@@ -16,11 +16,12 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     if not isinstance(config, dict):
         return [Error("CHATHISTORY must be a dict.", id="chathistory.E001")]
     errors = []
-    for name in sorted(set(config) - set(DEFAULTS)):
+    known = {*DEFAULTS, *OPTIONAL_DEFAULTS}
+    for name in sorted(set(config) - known):
         errors.append(
             Error(
                 f"CHATHISTORY has an unknown key {name!r}.",
-                hint=f"Known keys: {', '.join(sorted(DEFAULTS))}.",
+                hint=f"Known keys: {', '.join(sorted(known))}.",
                 id="chathistory.E002",
             )
         )
@@ -32,8 +33,19 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                 id="chathistory.E004",
             )
         )
-    for name in sorted(set(config) & set(DEFAULTS) - {"READ_REPLICAS"}):
+    search_config = config.get("SEARCH_CONFIG", "simple")
+    if not isinstance(search_config, str) or not search_config:
+        errors.append(
+            Error(
+                f"CHATHISTORY['SEARCH_CONFIG'] must name a text search configuration, not {search_config!r}.",
+                hint="Such as 'simple' (whole words in any language) or 'english'.",
+                id="chathistory.E005",
+            )
+        )
+    for name in sorted(set(config) & known - {"READ_REPLICAS", "SEARCH_CONFIG"}):
         value = config[name]
+        if value is None and name in OPTIONAL_DEFAULTS:
+            continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             errors.append(
                 Error(

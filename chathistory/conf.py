@@ -16,6 +16,10 @@ DEFAULTS: dict[str, Any] = {
     "REPLICA_PIN_SECONDS": 5,
     "REPLICA_MAX_LAG_SECONDS": 5,
 }
+#: Keys that are off (None) until a project sets them, then a positive integer like the others.
+OPTIONAL_DEFAULTS: dict[str, int | None] = {
+    "RETENTION_DAYS": None,  # keep every conversation
+}
 
 
 class AppSettings:
@@ -72,6 +76,12 @@ class AppSettings:
     def REPLICA_MAX_LAG_SECONDS(self) -> int:
         """A replica further behind than this is skipped, and reads go to the primary."""
         return self._int("REPLICA_MAX_LAG_SECONDS")
+
+    @property
+    def RETENTION_DAYS(self) -> int | None:
+        """Days without activity after which ``chathistory_purge`` deletes a conversation; None keeps all."""
+        configured: dict[str, int | None] = getattr(settings, "CHATHISTORY", {})
+        return configured.get("RETENTION_DAYS", OPTIONAL_DEFAULTS["RETENTION_DAYS"])
 
 
 app_settings = AppSettings()

@@ -7,6 +7,8 @@ ROUTES = {
     "/api/conversations/": {"get", "post"},
     "/api/conversations/{id}/": {"get", "patch", "delete"},
     "/api/conversations/{id}/history/": {"get"},
+    "/api/conversations/{id}/export/": {"get"},
+    "/api/conversations/import/": {"post"},
     "/api/conversations/{conversation_pk}/messages/": {"get", "post"},
     "/api/conversations/{conversation_pk}/messages/{seq}/": {"get"},
     "/api/search/": {"get"},

@@ -1,12 +1,13 @@
-"""The API's routes: conversations, their messages, history, token, schema and docs."""
+"""The API's routes: conversations, their messages, history, export and import, token, schema and docs."""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from chathistory.api.search import SearchViewSet
+from chathistory.api.transfer import ConversationExportViewSet, ConversationImportViewSet
 from chathistory.api.views import ConversationViewSet, MessageViewSet, ObtainTokenView
 
 router = SimpleRouter()
@@ -28,6 +29,17 @@ urlpatterns = [
             url_name="schema", authentication_classes=[], http_method_names=["get", "head"]
         ),
         name="docs",
+    ),
+    # Ahead of the router, whose detail route would read "import" as a conversation id.
+    path(
+        "conversations/import/",
+        ConversationImportViewSet.as_view({"post": "create"}),
+        name="conversation-import",
+    ),
+    re_path(
+        r"^conversations/(?P<pk>[^/.]+)/export/$",
+        ConversationExportViewSet.as_view({"get": "retrieve"}),
+        name="conversation-export",
     ),
     *router.urls,
 ]

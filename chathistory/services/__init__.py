@@ -8,6 +8,8 @@ the conversation is.
 
 from chathistory.services.appends import add_message, add_messages, add_messages_once, request_fingerprint
 from chathistory.services.conversations import (
+    aclear_conversation,
+    clear_conversation,
     delete_conversation,
     get_or_create_conversation,
     list_conversations,
@@ -28,18 +30,41 @@ from chathistory.services.providers import (
     to_anthropic_messages,
     to_responses_input,
 )
-from chathistory.services.retention import purge_idempotency_keys
+from chathistory.services.retention import (
+    aerase_user_data,
+    count_user_data,
+    erase_user_data,
+    purge_expired_conversations,
+    purge_idempotency_keys,
+)
 from chathistory.services.rows import history_rows, instruction_rows
 from chathistory.services.search import asearch_messages, rebuild_search_index, search_messages
+from chathistory.services.transfer import (
+    ConversationConflict,
+    aexport_conversation,
+    aimport_conversation,
+    export_conversation,
+    import_conversation,
+    iter_export,
+)
 
 __all__ = [
+    "ConversationConflict",
+    "aclear_conversation",
     "add_anthropic_messages",
     "add_message",
     "add_messages",
     "add_messages_once",
     "add_model_response",
+    "aerase_user_data",
+    "aexport_conversation",
+    "aimport_conversation",
     "asearch_messages",
+    "clear_conversation",
+    "count_user_data",
     "delete_conversation",
+    "erase_user_data",
+    "export_conversation",
     "get_anthropic_messages",
     "get_chat_history",
     "get_openai_messages",
@@ -47,8 +72,11 @@ __all__ = [
     "get_responses_input",
     "history_rows",
     "history_window",
+    "import_conversation",
     "instruction_rows",
+    "iter_export",
     "list_conversations",
+    "purge_expired_conversations",
     "purge_idempotency_keys",
     "rebuild_search_index",
     "request_fingerprint",

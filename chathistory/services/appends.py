@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -113,9 +114,17 @@ def _check_batch(messages: Sequence[Mapping[str, Any]]) -> None:
 
 
 def _append(
-    conversation: Conversation, messages: Sequence[Mapping[str, Any]], *, key: _Key | None = None
+    conversation: Conversation,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    key: _Key | None = None,
+    created_at: Sequence[datetime | None] | None = None,
 ) -> tuple[list[Message], bool]:
-    """Store ``messages``, or find what an earlier append under ``key`` stored: ``(messages, created)``."""
+    """Store ``messages``, or find what an earlier append under ``key`` stored: ``(messages, created)``.
+
+    ``created_at`` gives each message its own timestamp (None: now), for an import that keeps
+    the original ones; appends leave it out.
+    """
     errors = [message_errors(message) for message in messages]
     _check_tool_calls_within_batch(messages, errors)
     if any(errors):
@@ -123,12 +132,13 @@ def _append(
 
     alias = write_alias(Message, conversation)
     now = timezone.now()
+    stamps = created_at or [None] * len(messages)
     created = [
         Message(
-            conversation=conversation, created_at=now,
+            conversation=conversation, created_at=stamps[offset] or now,
             **{field: message[field] for field in MESSAGE_FIELDS if field in message},
         )
-        for message in messages
+        for offset, message in enumerate(messages)
     ]
     if key is None and not _makes_or_answers_calls(messages) and statements.can_append_in_one_statement(alias):
         # Nothing to check under the lock: one statement, so one round trip in autocommit.

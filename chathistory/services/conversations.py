@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from asgiref.sync import sync_to_async
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chathistory.exceptions import ConversationIdTaken
-from chathistory.models import Conversation
+from chathistory.models import Conversation, IdempotencyKey, Message, ToolCall
 from chathistory.services.base import logger, reject, write_alias
 from chathistory.validation import CONVERSATION_FIELDS, conversation_errors, parse_uuid
 
@@ -96,6 +97,27 @@ def delete_conversation(conversation: Conversation) -> None:
     with transaction.atomic(using=alias):
         conversation.delete(using=alias)
     logger.info("conversation %s deleted", conversation_id)
+
+
+def clear_conversation(conversation: Conversation) -> Conversation:
+    """Delete every message of a conversation (with its tool calls and idempotency keys); the next seq is 1 again.
+
+    One transaction, which first takes the conversation's row lock as an append does, so an
+    append racing with it lands wholly before or wholly after.
+    """
+    alias = write_alias(Conversation, conversation)
+    now = timezone.now()
+    with transaction.atomic(using=alias):
+        Conversation.objects.using(alias).filter(pk=conversation.pk).update(message_count=0, updated_at=now)
+        for model in (Message, ToolCall, IdempotencyKey):
+            model.objects.using(alias).filter(conversation=conversation).delete()
+    conversation.message_count = 0
+    conversation.updated_at = now
+    logger.info("conversation %s cleared", conversation.pk)
+    return conversation
+
+
+aclear_conversation = sync_to_async(clear_conversation)
 
 
 def list_conversations(

@@ -1,0 +1,44 @@
+"""Delete all of one user's chat data: conversations, messages, tool calls, idempotency records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from chathistory.management.commands.chathistory_purge import describe
+from chathistory.services.retention import BATCH_SIZE, count_user_data, erase_user_data
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete every conversation of USERNAME with its messages, tool calls and idempotency records, "
+        "in batches of short transactions, and print the counts. The user account itself is kept."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username", metavar="USERNAME")
+        parser.add_argument("--dry-run", action="store_true", help="Only count what would be deleted.")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            help=f"Most rows deleted per transaction (default {BATCH_SIZE:,}).",
+        )
+
+    def handle(
+        self, *args: Any, username: str, dry_run: bool = False, batch_size: int = BATCH_SIZE, **options: Any
+    ) -> None:
+        if batch_size < 1:
+            raise CommandError("--batch-size must be 1 or more.")
+        model = get_user_model()
+        try:
+            user = model._default_manager.get_by_natural_key(username)
+        except model.DoesNotExist:
+            raise CommandError(f"No user {username!r}.") from None
+        if dry_run:
+            self.stdout.write(f"Would delete {describe(count_user_data(user))} of {username}.")
+            return
+        counts = erase_user_data(user, batch_size=batch_size)
+        self.stdout.write(f"Deleted {describe(counts)} of {username}.")
