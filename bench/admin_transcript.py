@@ -1,4 +1,5 @@
-"""The admin's costs: queries of the conversation list, and a 20,000-message transcript against a 20-message one.
+"""The admin's costs: queries of the conversation list, a 20,000-message transcript against a 20-message one,
+and the message list and transcript of 20 messages of 1 MB of inline image each against 20 plain ones.
 
 Runs against a throwaway test database on DATABASE_URL's server (SQLite in memory by default):
     .venv/bin/python bench/admin_transcript.py
@@ -40,6 +41,15 @@ def conversation_of(user, size: int):
                 for n in range(start, min(start + 1000, size))
             ],
         )
+    return conversation
+
+
+def large_conversation_of(user, size: int):
+    """``size`` user messages, each a text part and an inline PNG of about 1 MB (a data URL)."""
+    conversation, _ = services.get_or_create_conversation(user, title=f"{size} messages of 1 MB")
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "A" * 999_800}}
+    for _ in range(size):
+        services.add_message(conversation, role="user", content=[{"type": "text", "text": "What is this?"}, image])
     return conversation
 
 
@@ -86,6 +96,20 @@ def main() -> None:
             print(
                 f"transcript of 20,000 messages, {label} page: {seconds * 1000:6.1f} ms: "
                 f"{seconds / short_time:.2f}x the 20-message one, {seconds / full_time:.2f}x the 100-message one"
+            )
+
+        plain, large = conversation_of(admin, 20), large_conversation_of(admin, 20)
+        messages = reverse("admin:chathistory_message_changelist")
+        rows = {
+            "message list": lambda c: f"{messages}?conversation__id__exact={c.pk}",
+            "transcript": lambda c: change(c),
+        }
+        for label, url in rows.items():
+            plain_time, large_time = render_seconds(client, url(plain)), render_seconds(client, url(large))
+            size = len(client.get(url(large)).content)
+            print(
+                f"{label} of 20 messages of 1 MB: {large_time * 1000:6.1f} ms against {plain_time * 1000:6.1f} ms "
+                f"for 20 plain ones ({large_time / plain_time:.2f}x; page {size / 1024:.0f} KiB)"
             )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

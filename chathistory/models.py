@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chathistory.encoders import ExactNumberJSONEncoder
+from chathistory.fields import ContentField
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -94,8 +95,11 @@ class Message(models.Model):
     )
     seq = models.PositiveIntegerField(editable=False)
     role = models.CharField(max_length=16, choices=Role.choices)
-    content = models.TextField(null=True, blank=True)
+    # A string, a list of content parts (stored as JSON text: see chathistory.fields), or null.
+    content = ContentField(null=True, blank=True)
     name = models.CharField(max_length=64, null=True, blank=True)
+    # The text with which an assistant refused, as the OpenAI SDK returns it.
+    refusal = models.TextField(null=True, blank=True)
     tool_calls = models.JSONField(null=True, blank=True, encoder=ExactNumberJSONEncoder)
     tool_call_id = models.CharField(max_length=255, null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True, encoder=ExactNumberJSONEncoder)

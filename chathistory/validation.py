@@ -13,11 +13,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from chathistory import content
 from chathistory.conf import app_settings
 from chathistory.exceptions import FieldErrors
 from chathistory.models import Role
 
-MESSAGE_FIELDS = ("role", "content", "name", "tool_calls", "tool_call_id", "metadata")
+MESSAGE_FIELDS = ("role", "content", "name", "refusal", "tool_calls", "tool_call_id", "metadata")
 CONVERSATION_FIELDS = ("id", "title", "metadata", "archived")
 SERVER_FIELDS = frozenset(
     {"seq", "message_count", "created_at", "updated_at", "user", "conversation", "conversation_id"}
@@ -160,43 +161,9 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
-def tool_calls_errors(tool_calls: Any) -> list[str]:
-    """Problems with an assistant message's ``tool_calls`` in the OpenAI shape (other keys are kept)."""
-    if not isinstance(tool_calls, list) or not tool_calls:
-        return ["Must be a non-empty list of tool calls, or null."]
-    problems = []
-    seen: set[str] = set()
-    for index, call in enumerate(tool_calls):
-        where = f"Tool call {index}"
-        if not isinstance(call, dict):
-            problems.append(f"{where} must be an object, not {_json_type(call)}.")
-            continue
-        call_id = call.get("id")
-        if not isinstance(call_id, str) or not call_id:
-            problems.append(f'{where} needs an "id" that is a non-empty string.')
-        elif len(call_id) > MAX_TOOL_CALL_ID_LENGTH:
-            problems.append(f'{where} has an "id" over {MAX_TOOL_CALL_ID_LENGTH} characters.')
-        elif call_id in seen:
-            problems.append(f"{where} repeats the id {quoted(call_id)}.")
-        else:
-            seen.add(call_id)
-        if call.get("type") != "function":
-            problems.append(f'{where} needs "type": "function".')
-        function = call.get("function")
-        if not isinstance(function, dict):
-            problems.append(f'{where} needs a "function" object with "name" and "arguments".')
-            continue
-        name = function.get("name")
-        if not isinstance(name, str) or not name:
-            problems.append(f'{where} needs a "function.name" that is a non-empty string.')
-        if not isinstance(function.get("arguments"), str):
-            problems.append(
-                f'{where} needs "function.arguments" as a string (the JSON text the model wrote).'
-            )
-    problem = json_problem(tool_calls)
-    if problem:
-        problems.append(f"Tool calls {problem}.")
-    return problems
+def _top_field(path: str) -> str:
+    """The message field a path starts with: ``content`` for ``content[2].image_url.url``."""
+    return re.split(r"[\[.]", path, maxsplit=1)[0]
 
 
 def message_errors(data: Mapping[str, Any]) -> FieldErrors:
@@ -212,23 +179,26 @@ def message_errors(data: Mapping[str, Any]) -> FieldErrors:
     elif role not in ROLES:
         errors.add("role", f"{quoted(role)} is not a valid role. Use one of: {', '.join(ROLES)}.")
 
-    content = data.get("content")
-    if content is not None:
-        _check_string(errors, "content", content, max_length=app_settings.MAX_CONTENT_LENGTH)
-
     name = data.get("name")
     if name is not None:
         _check_string(errors, "name", name, max_length=MAX_NAME_LENGTH)
         if name == "":
             errors.add("name", "Must not be empty; leave it out or send null instead.")
 
-    tool_calls = data.get("tool_calls")
-    if tool_calls is not None:
-        if role in ROLES and role != Role.ASSISTANT:
-            errors.add("tool_calls", "Only assistant messages can make tool calls.")
-        else:
-            for problem in tool_calls_errors(tool_calls):
-                errors.add("tool_calls", problem)
+    # Content (a string or parts), refusal and tool calls, and which of them the role needs.
+    body = content.body_errors(
+        role=role,
+        content=data.get("content"),
+        refusal=data.get("refusal"),
+        tool_calls=data.get("tool_calls"),
+        max_length=app_settings.MAX_CONTENT_LENGTH,
+    )
+    for path, problems in body.items():
+        # Keyed by the message's field, as every other error is; a problem inside it starts
+        # with the path of the exact value to fix: "content[2].image_url.url: Must not be empty."
+        field = _top_field(path)
+        for problem in problems:
+            errors.add(field, problem if path == field else f"{path}: {problem}")
 
     tool_call_id = data.get("tool_call_id")
     if role == Role.TOOL:
@@ -238,12 +208,6 @@ def message_errors(data: Mapping[str, Any]) -> FieldErrors:
             _check_string(errors, "tool_call_id", tool_call_id, max_length=MAX_TOOL_CALL_ID_LENGTH)
     elif tool_call_id is not None and role in ROLES:
         errors.add("tool_call_id", "Only tool messages answer a tool call.")
-
-    if content is None and role in ROLES:
-        if role != Role.ASSISTANT:
-            errors.add("content", "This field is required (an empty string is allowed).")
-        elif not tool_calls:
-            errors.add("content", "An assistant message needs content, tool_calls, or both.")
 
     if "metadata" in data:
         _check_metadata(errors, "metadata", data["metadata"])

@@ -38,7 +38,7 @@ def test_list_returns_messages_in_seq_order_with_the_documented_fields(api, tool
     assert seqs(response) == [1, 2, 3, 4, 5]
     first = response.json()["results"][0]
     assert set(first) == {
-        "id", "seq", "role", "content", "name", "tool_calls", "tool_call_id", "metadata", "created_at",
+        "id", "seq", "role", "content", "name", "refusal", "tool_calls", "tool_call_id", "metadata", "created_at",
     }
     assert response.json()["results"][2]["tool_calls"] == [tool_call()]
     assert parse_datetime(first["created_at"]).utcoffset() is not None

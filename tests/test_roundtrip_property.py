@@ -1,13 +1,17 @@
-"""Property: any storable text and any JSON metadata come back equal; any unstorable text stores nothing."""
+"""Property: any storable text, content parts and JSON metadata come back equal; any unstorable text stores nothing."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from chathistory import services
 from chathistory.conf import app_settings
 from chathistory.exceptions import ValidationError
+from chathistory.fields import ESCAPE
 from chathistory.models import Conversation, Message
 from chathistory.validation import compact_json_size
 from tests.factories import make_conversation
@@ -22,6 +26,18 @@ JSON_VALUES = st.recursive(
 )
 METADATA = st.dictionaries(TEXT, JSON_VALUES, max_size=5)
 ROLES = st.sampled_from(["system", "developer", "user", "assistant"])
+# Strings that begin the way stored parts or the escape do must still come back as strings.
+CONTENT = TEXT | TEXT.map(lambda text: "[" + text) | TEXT.map(lambda text: ESCAPE + text)
+TEXT_PART = st.builds(lambda text: {"type": "text", "text": text}, TEXT)
+# A provider's own block: any keys, in any order, any JSON values (numbers of every kind).
+PROVIDER_BLOCK = st.builds(
+    lambda kind, extra: {"type": kind, **extra},
+    st.text(STORABLE_CHARACTERS, min_size=1, max_size=20).filter(
+        lambda kind: kind not in ("text", "image_url", "input_audio", "file", "refusal")
+    ),
+    st.dictionaries(TEXT.filter(lambda key: key != "type"), JSON_VALUES, max_size=4),
+)
+USER_PARTS = st.lists(TEXT_PART | PROVIDER_BLOCK, min_size=1, max_size=5)
 
 # A string with U+0000 or a lone surrogate somewhere in it.
 UNSTORABLE = st.tuples(TEXT, st.sampled_from(["\x00", "\ud800", "\udbff", "\udc00", "\udfff"]), TEXT).map("".join)
@@ -39,6 +55,29 @@ def test_any_storable_message_round_trips_equal(user, role, content, name, metad
 
     (stored,) = services.get_chat_history(Conversation.objects.get(pk=conversation.pk))
     assert (stored.role, stored.content, stored.name, stored.metadata) == (role, content, name, metadata)
+
+
+@EXAMPLES
+@given(role=ROLES, content=CONTENT)
+def test_any_storable_string_content_round_trips_as_a_string(user, role, content):
+    conversation = make_conversation(user=user)
+
+    services.add_message(conversation, role=role, content=content)
+
+    assert Message.objects.get(conversation=conversation).content == content
+
+
+@EXAMPLES
+@given(role=st.sampled_from(["user", "assistant"]), parts=USER_PARTS)
+def test_any_storable_content_parts_round_trip_equal_in_key_order_and_number_type(user, role, parts):
+    conversation = make_conversation(user=user)
+
+    services.add_message(conversation, role=role, content=parts)
+
+    stored = Message.objects.get(conversation=conversation).content
+    assert stored == parts
+    # json.dumps keeps key order and tells 1 from 1.0: equal text means nothing was reordered or retyped.
+    assert json.dumps(stored) == json.dumps(parts)
 
 
 @EXAMPLES

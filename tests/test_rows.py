@@ -42,8 +42,8 @@ def test_history_rows_are_one_query_and_only_the_fields_asked_for(conversation, 
     with django_assert_num_queries(1):
         rows = services.history_rows(conversation, last=2, fields=OPENAI_ROW_FIELDS)
     assert rows == [
-        {"seq": 4, "role": "user", "content": "m3", "name": None, "tool_calls": None, "tool_call_id": None},
-        {"seq": 5, "role": "user", "content": "m4", "name": None, "tool_calls": None, "tool_call_id": None},
+        {"seq": 4, "role": "user", "content": "m3", "name": None, "refusal": None, "tool_calls": None, "tool_call_id": None},
+        {"seq": 5, "role": "user", "content": "m4", "name": None, "refusal": None, "tool_calls": None, "tool_call_id": None},
     ]
 
 

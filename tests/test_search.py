@@ -8,6 +8,7 @@ from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import TextField, Value
 from django.test import override_settings
 from django.urls import reverse
 
@@ -47,9 +48,9 @@ def set_created_at(message, moment):
 
 
 def store_raw_content(conversation, content, role="user"):
-    """A message whose content column holds exactly ``content`` (as content parts will be stored)."""
+    """A message whose content column holds exactly ``content`` (the text, not a value that the field encodes)."""
     message = make_message(conversation, role=role, content="placeholder")
-    Message.objects.filter(pk=message.pk).update(content=content)
+    Message.objects.filter(pk=message.pk).update(content=Value(content, output_field=TextField()))
     return message
 
 
@@ -514,10 +515,12 @@ def test_the_search_migration_is_reversible_and_indexes_existing_messages(user):
     connection = connections[CHAT_DATABASE]
     executor = MigrationExecutor(connection)
     assert search_index_exists()
+    # Made before going back: the model has columns of later migrations too. Unapplying the
+    # search migration drops its index, so finding the message afterwards means it was indexed again.
+    make_message(make_conversation(user=user), content="indexed afterwards")
     try:
         executor.migrate([("chathistory", "0005_message_unordered_key_without_batch")])
         assert not search_index_exists()
-        make_message(make_conversation(user=user), content="indexed afterwards")
     finally:
         MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes("chathistory"))
     assert search_index_exists()
@@ -552,3 +555,13 @@ def test_results_read_like_a_list(user, conversation):
 
     assert len(results) == 1 and results[0]["seq"] == 1 and results[:1] == list(results)
     assert services.search_messages(user, "absent") == []
+
+
+def test_parts_stored_through_the_service_are_searched_by_their_text(user, conversation):
+    make_message(conversation, content=[{"type": "text", "text": "a tortoise"}, {"type": "image_url", "image_url": {
+        "url": "https://example.com/hare.png"}}])
+    make_message(conversation, content='[{"type": "text", "text": "a string about a hare"}]')
+
+    [hit] = services.search_messages(user, "tortoise")
+    assert hit["snippet"] == "a tortoise"
+    assert seqs(services.search_messages(user, "hare")) == [2]

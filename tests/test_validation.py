@@ -380,12 +380,22 @@ def test_a_role_that_is_not_one_is_quoted_escaped_and_short(conversation, nothin
     message.encode()
 
 
-def test_a_repeated_tool_call_id_is_quoted_escaped(conversation, nothing_stored):
+def test_a_tool_call_id_with_a_lone_surrogate_is_named_without_echoing_it(conversation, nothing_stored):
     calls = [tool_call(call_id="\ud800"), tool_call(call_id="\ud800")]
     with nothing_stored() as rejection:
         services.add_message(conversation, role="assistant", content=None, tool_calls=calls)
-    assert any('repeats the id "\\ud800"' in message for message in rejection.value.errors["tool_calls"])
-    "".join(rejection.value.errors["tool_calls"]).encode()
+    problems = rejection.value.errors["tool_calls"]
+    assert [problem.split(":")[0] for problem in problems] == ["tool_calls[0].id", "tool_calls[1].id"]
+    assert all("lone surrogate (U+D800)" in problem for problem in problems)
+    "".join(problems).encode()
+
+
+def test_a_repeated_tool_call_id_is_named_by_the_call_it_repeats(conversation, nothing_stored):
+    with nothing_stored() as rejection:
+        services.add_message(conversation, role="assistant", content=None, tool_calls=[tool_call("c"), tool_call("c")])
+    assert rejection.value.errors["tool_calls"] == [
+        "tool_calls[1].id: Repeats the id of tool_calls[0]; each tool call of a message needs its own id."
+    ]
 
 
 @pytest.mark.parametrize("field", ["titel", "message_count", "updated_at", "id", "user"])

@@ -188,7 +188,7 @@ def openai_json_export(conversations: QuerySet[Conversation]) -> Iterator[str]:
     rows = (
         Message.objects.filter(conversation__in=conversations.values("pk"))
         .order_by("conversation_id", "seq")
-        .only("conversation_id", "role", "content", "name", "tool_calls", "tool_call_id")
+        .only("conversation_id", "role", "content", "name", "refusal", "tool_calls", "tool_call_id")
         .iterator(chunk_size=1000)
     )
     pending = next(rows, None)

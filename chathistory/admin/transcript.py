@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypedDict, cast
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
-from django.db.models import Subquery
+from django.db.models import Subquery, TextField
 from django.db.models.functions import Length, Substr
 
+from chathistory.admin.content import ContentView, content_view
 from chathistory.models import Conversation, Message, ToolCall
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class Call:
 @dataclass
 class Entry:
     message: Message
-    content: str | None
+    content: ContentView
     content_length: int
     calls: list[Call] = field(default_factory=list)
     answers: Call | None = None
@@ -60,7 +61,7 @@ class Entry:
 
     @property
     def truncated(self) -> bool:
-        return self.content is not None and self.content_length > len(self.content)
+        return self.content.truncated
 
 
 @dataclass
@@ -107,7 +108,11 @@ def transcript_page(conversation: Conversation, number: int) -> TranscriptPage:
         list(
             Message.objects.filter(conversation=conversation, seq__range=(first, first + PAGE_SIZE - 1))
             .defer("content")
-            .annotate(content_head=Substr("content", 1, CONTENT_SHOWN), content_length=Length("content"))
+            # The stored text as text: for parts, the start of their JSON, read by content_view.
+            .annotate(
+                content_head=Substr("content", 1, CONTENT_SHOWN, output_field=TextField()),
+                content_length=Length("content"),
+            )
             .order_by("seq")
         ),
     )
@@ -127,19 +132,23 @@ def pretty_json_text(text: str) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
 
+def call_of(call: dict[str, Any], seq: int) -> Call:
+    """A function call with its arguments, or a custom call with its input."""
+    if call.get("type") == "custom":
+        return Call(id=call["id"], name=call["custom"]["name"], arguments=call["custom"]["input"], seq=seq)
+    return Call(
+        id=call["id"],
+        name=call["function"]["name"],
+        arguments=pretty_json_text(call["function"]["arguments"]),
+        seq=seq,
+    )
+
+
 def _entry(message: WithAnnotations[Message, ContentHead]) -> Entry:
-    calls = [
-        Call(
-            id=call["id"],
-            name=call["function"]["name"],
-            arguments=pretty_json_text(call["function"]["arguments"]),
-            seq=message.seq,
-        )
-        for call in message.tool_calls or ()
-    ]
+    calls = [call_of(call, message.seq) for call in message.tool_calls or ()]
     return Entry(
         message=message,
-        content=message.content_head,
+        content=content_view(message.content_head, message.content_length),
         content_length=message.content_length or 0,
         calls=calls,
         metadata=json.dumps(message.metadata, indent=2, ensure_ascii=False) if message.metadata else "",
@@ -182,10 +191,5 @@ def _calls_made_elsewhere(conversation: Conversation, call_ids: set[str]) -> dic
     for message in makers:
         for call in message.tool_calls or ():
             if call["id"] in call_ids:
-                found[call["id"]] = Call(
-                    id=call["id"],
-                    name=call["function"]["name"],
-                    arguments=pretty_json_text(call["function"]["arguments"]),
-                    seq=message.seq,
-                )
+                found[call["id"]] = call_of(call, message.seq)
     return found

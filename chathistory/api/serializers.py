@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import ISO_8601, serializers
 
 from chathistory.api.filters import MAX_SEQ
@@ -23,15 +23,90 @@ from chathistory.models import Conversation, Message, Role
 
 class ToolCallFunctionSerializer(serializers.Serializer):
     name = serializers.CharField()
-    arguments = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="The exact string the model wrote; need not be valid JSON.")
+    arguments = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, help_text="The exact string the model wrote; need not be valid JSON."
+    )
 
 
-class ToolCallSerializer(serializers.Serializer):
-    """OpenAI's tool call; any other keys are kept and returned as given."""
+class ToolCallCustomSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    input = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, help_text="The exact text the model wrote."
+    )
+
+
+class FunctionToolCallSerializer(serializers.Serializer):
+    """A function tool call; any other keys are kept and returned as given."""
 
     id = serializers.CharField(max_length=255)
     type = serializers.ChoiceField(choices=["function"])
     function = ToolCallFunctionSerializer()
+
+
+class CustomToolCallSerializer(serializers.Serializer):
+    """A custom tool call (free-form input); any other keys are kept and returned as given."""
+
+    id = serializers.CharField(max_length=255)
+    type = serializers.ChoiceField(choices=["custom"])
+    custom = ToolCallCustomSerializer()
+
+
+def _part(part_type: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {"type": {"type": "string", "enum": [part_type]}, **properties},
+        "required": ["type", *required],
+        "additionalProperties": True,
+    }
+
+
+_STRING = {"type": "string"}
+#: The content parts of API.md, and any other typed block (a provider's own, kept as given).
+CONTENT_PART_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        _part("text", {"text": _STRING}, ["text"]),
+        _part("image_url", {"image_url": {
+            "type": "object",
+            "properties": {"url": _STRING, "detail": {"type": "string", "enum": ["auto", "low", "high"]}},
+            "required": ["url"],
+        }}, ["image_url"]),
+        _part("input_audio", {"input_audio": {
+            "type": "object",
+            "properties": {"data": {**_STRING, "format": "byte"}, "format": {"type": "string", "enum": ["wav", "mp3"]}},
+            "required": ["data", "format"],
+        }}, ["input_audio"]),
+        _part("file", {"file": {
+            "type": "object",
+            "properties": {"file_data": _STRING, "file_id": _STRING, "filename": _STRING},
+        }}, ["file"]),
+        _part("refusal", {"refusal": _STRING}, ["refusal"]),
+        {
+            "type": "object",
+            "description": "Any other block (Anthropic's thinking, …), kept exactly as given.",
+            "properties": {"type": _STRING},
+            "required": ["type"],
+            "additionalProperties": True,
+        },
+    ],
+}
+CONTENT_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        {"type": "string"},
+        {"type": "array", "minItems": 1, "items": CONTENT_PART_SCHEMA},
+    ],
+    "nullable": True,
+    "description": (
+        "A string, or a list of content parts (text on every role; image_url, input_audio and "
+        "file on user messages; refusal on assistant messages; other typed blocks on user and "
+        "assistant messages, kept as given). Null only on an assistant message with tool_calls "
+        "or a refusal."
+    ),
+}
+
+
+@extend_schema_field(CONTENT_SCHEMA)
+class ContentField(serializers.JSONField):
+    """Content returned exactly as stored: a string, a list of parts, or null."""
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)
@@ -39,7 +114,13 @@ class JSONObjectField(serializers.JSONField):
     """A JSON object, returned exactly as stored."""
 
 
-@extend_schema_field(ToolCallSerializer(many=True, allow_null=True))
+@extend_schema_field(PolymorphicProxySerializer(
+    component_name="ToolCall",
+    serializers={"function": FunctionToolCallSerializer, "custom": CustomToolCallSerializer},
+    resource_type_field_name="type",
+    many=True,
+    allow_null=True,
+))
 class ToolCallsField(serializers.JSONField):
     """Tool calls returned exactly as stored, unknown keys included."""
 
@@ -74,6 +155,7 @@ def message_data(message: Message) -> dict[str, Any]:
         "role": message.role,
         "content": message.content,
         "name": message.name,
+        "refusal": message.refusal,
         "tool_calls": message.tool_calls,
         "tool_call_id": message.tool_call_id,
         "metadata": message.metadata,
@@ -96,6 +178,8 @@ class ConversationSerializer(serializers.ModelSerializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
+    content = ContentField(read_only=True, allow_null=True)
+    refusal = serializers.CharField(read_only=True, allow_null=True, trim_whitespace=False)
     tool_calls = ToolCallsField(read_only=True, allow_null=True)
     metadata = JSONObjectField(read_only=True)
     created_at = serializers.DateTimeField(format=ISO_8601, read_only=True)
@@ -103,7 +187,7 @@ class MessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Message
         fields = [
-            "id", "seq", "role", "content", "name", "tool_calls", "tool_call_id", "metadata", "created_at",
+            "id", "seq", "role", "content", "name", "refusal", "tool_calls", "tool_call_id", "metadata", "created_at",
         ]
         read_only_fields = fields
 
@@ -127,14 +211,16 @@ class ConversationUpdateSerializer(serializers.Serializer):
 
 class MessageCreateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
-    content = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, trim_whitespace=False,
-        help_text="Required except on an assistant message that makes tool calls.",
+    content = ContentField(
+        required=False, allow_null=True,
+        help_text="Required except on an assistant message that makes tool calls or refuses.",
     )
     name = serializers.CharField(required=False, allow_null=True, max_length=64)
-    tool_calls = ToolCallSerializer(
-        many=True, required=False, allow_null=True, help_text="Assistant messages only."
+    refusal = serializers.CharField(
+        required=False, allow_null=True, trim_whitespace=False,
+        help_text="Assistant messages only: the text with which the model refused.",
     )
+    tool_calls = ToolCallsField(required=False, allow_null=True, help_text="Assistant messages only.")
     tool_call_id = serializers.CharField(
         required=False, allow_null=True, max_length=255,
         help_text="Tool messages only: the id of the call this message answers.",
@@ -142,26 +228,102 @@ class MessageCreateSerializer(serializers.Serializer):
     metadata = serializers.DictField(required=False, help_text="Say model, usage, finish_reason, latency_ms.")
 
 
+HISTORY_SHAPES = ("openai", "responses", "anthropic")
+
+
 class HistoryQuerySerializer(serializers.Serializer):
     last = serializers.IntegerField(
         required=False, min_value=0, max_value=MAX_SEQ,
         help_text="Keep the last N messages, plus every earlier system and developer message.",
     )
+    shape = serializers.ChoiceField(
+        choices=HISTORY_SHAPES, required=False, default="openai",
+        help_text=(
+            "openai: Chat Completions messages; responses: Responses API input items; "
+            "anthropic: Anthropic Messages (with a system list)."
+        ),
+    )
 
 
-class OpenAIMessageSerializer(serializers.Serializer):
-    """A message in the OpenAI Chat Completions shape; keys appear only where they apply."""
+_OBJECT = {"type": "object", "additionalProperties": True}
+_BLOCK = {
+    "type": "object",
+    "properties": {"type": _STRING},
+    "required": ["type"],
+    "additionalProperties": True,
+}
+#: shape=openai: a Chat Completions message; keys appear only where they apply.
+OPENAI_MESSAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Chat Completions message",
+    "properties": {
+        "role": {"type": "string", "description": "system, developer, user, assistant or tool"},
+        "content": CONTENT_SCHEMA,
+        "name": _STRING,
+        "refusal": _STRING,
+        "tool_calls": {"type": "array", "items": _OBJECT, "description": "As stored: function and custom calls."},
+        "tool_call_id": _STRING,
+    },
+    "required": ["role", "content"],
+}
+#: shape=responses: a Responses API input item.
+RESPONSES_ITEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Responses input item",
+    "description": (
+        "message (input_text, input_image, input_file, input_audio parts; an assistant's "
+        "output_text and refusal parts, with id and status), function_call, custom_tool_call, "
+        "function_call_output or custom_tool_call_output."
+    ),
+    "properties": {"type": _STRING},
+    "required": ["type"],
+    "additionalProperties": True,
+}
+#: shape=anthropic: an Anthropic Messages message.
+ANTHROPIC_MESSAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Anthropic message",
+    "properties": {
+        "role": {"type": "string", "description": "user or assistant"},
+        "content": {
+            "type": "array",
+            "items": _BLOCK,
+            "description": "Blocks: text, image, document, tool_use, tool_result, thinking, …",
+        },
+    },
+    "required": ["role", "content"],
+}
 
-    role = serializers.ChoiceField(choices=Role.choices)
-    content = serializers.CharField(allow_null=True)
-    name = serializers.CharField(required=False)
-    tool_calls = ToolCallSerializer(many=True, required=False)
-    tool_call_id = serializers.CharField(required=False)
+
+@extend_schema_field({
+    "type": "array",
+    "items": {"anyOf": [OPENAI_MESSAGE_SCHEMA, RESPONSES_ITEM_SCHEMA, ANTHROPIC_MESSAGE_SCHEMA]},
+    "description": "In the shape asked for: Chat Completions messages, Responses input items or Anthropic messages.",
+})
+class HistoryMessagesField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field({
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"type": {"type": "string", "description": "text"}, "text": _STRING},
+        "required": ["type", "text"],
+        "additionalProperties": True,
+    },
+    "description": "shape=anthropic only: the system and developer messages of the window, as text blocks.",
+})
+class SystemBlocksField(serializers.JSONField):
+    pass
 
 
 class HistorySerializer(serializers.Serializer):
+    """The window, in the shape the ``shape`` parameter asks for."""
+
     conversation_id = serializers.UUIDField()
-    messages = OpenAIMessageSerializer(many=True)
+    messages = HistoryMessagesField()
+    system = SystemBlocksField(required=False)
 
 
 class TokenSerializer(serializers.Serializer):

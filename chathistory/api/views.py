@@ -184,17 +184,27 @@ class ConversationViewSet(
         services.delete_conversation(instance)
 
     @extend_schema(
-        summary="The conversation in OpenAI Chat Completions shape, ready to send to a model",
+        summary="The conversation ready to send to a model: Chat Completions, Responses or Anthropic shape",
+        description=(
+            "The same window in every shape: all messages, or the last N, less tool results whose "
+            "call fell outside it, with every earlier system and developer message kept ahead of it. "
+            "shape=anthropic answers with a system list beside the messages."
+        ),
         parameters=[_CONVERSATION_ID, HistoryQuerySerializer],
         responses={200: HistorySerializer, **schema.errors(400, 404, bad_request=schema.BAD_QUERY)},
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def history(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         conversation = self.get_object()
+        assert isinstance(conversation, Conversation)
         query = HistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        messages = services.get_openai_messages(conversation, last=query.validated_data.get("last"))
-        return Response({"conversation_id": conversation.pk, "messages": messages})
+        last, shape = query.validated_data.get("last"), query.validated_data["shape"]
+        if shape == "anthropic":
+            shaped = services.get_anthropic_messages(conversation, last=last)
+            return Response({"conversation_id": conversation.pk, **shaped})
+        read = services.get_responses_input if shape == "responses" else services.get_openai_messages
+        return Response({"conversation_id": conversation.pk, "messages": read(conversation, last=last)})
 
 
 _MESSAGE_ROUTE_PARAMETERS = [

@@ -9,15 +9,20 @@ the conversation is. Every function has an awaitable twin, named with an ``a`` i
 
 from chathistory.services.appends import add_message, add_messages, add_messages_once, request_fingerprint
 from chathistory.services.asynchronous import (
+    aadd_anthropic_messages,
     aadd_message,
     aadd_messages,
     aadd_messages_once,
+    aadd_model_response,
     acount_user_data,
     adelete_conversation,
+    aget_anthropic_messages,
     aget_chat_history,
     aget_openai_messages,
     aget_or_create_conversation,
+    aget_responses_input,
     ahistory_rows,
+    ahistory_window,
     ainstruction_rows,
     alist_conversations,
     apurge_expired_conversations,
@@ -25,7 +30,9 @@ from chathistory.services.asynchronous import (
     arebuild_search_index,
     arequest_fingerprint,
     aset_archived,
+    ato_anthropic_messages,
     ato_openai_messages,
+    ato_responses_input,
     aupdate_conversation,
 )
 from chathistory.services.conversations import (
@@ -37,7 +44,20 @@ from chathistory.services.conversations import (
     set_archived,
     update_conversation,
 )
-from chathistory.services.history import get_chat_history, get_openai_messages, to_openai_messages
+from chathistory.services.history import (
+    get_chat_history,
+    get_openai_messages,
+    history_window,
+    to_openai_messages,
+)
+from chathistory.services.providers import (
+    add_anthropic_messages,
+    add_model_response,
+    get_anthropic_messages,
+    get_responses_input,
+    to_anthropic_messages,
+    to_responses_input,
+)
 from chathistory.services.retention import (
     aerase_user_data,
     count_user_data,
@@ -57,21 +77,28 @@ from chathistory.services.transfer import (
 )
 
 __all__ = [
+    "aadd_anthropic_messages",
     "aadd_message",
     "aadd_messages",
     "aadd_messages_once",
+    "aadd_model_response",
     "aclear_conversation",
     "acount_user_data",
+    "add_anthropic_messages",
     "add_message",
     "add_messages",
     "add_messages_once",
+    "add_model_response",
     "adelete_conversation",
     "aerase_user_data",
     "aexport_conversation",
+    "aget_anthropic_messages",
     "aget_chat_history",
     "aget_openai_messages",
     "aget_or_create_conversation",
+    "aget_responses_input",
     "ahistory_rows",
+    "ahistory_window",
     "aimport_conversation",
     "ainstruction_rows",
     "alist_conversations",
@@ -81,7 +108,9 @@ __all__ = [
     "arequest_fingerprint",
     "asearch_messages",
     "aset_archived",
+    "ato_anthropic_messages",
     "ato_openai_messages",
+    "ato_responses_input",
     "aupdate_conversation",
     "clear_conversation",
     "ConversationConflict",
@@ -89,10 +118,13 @@ __all__ = [
     "delete_conversation",
     "erase_user_data",
     "export_conversation",
+    "get_anthropic_messages",
     "get_chat_history",
     "get_openai_messages",
     "get_or_create_conversation",
+    "get_responses_input",
     "history_rows",
+    "history_window",
     "import_conversation",
     "instruction_rows",
     "iter_export",
@@ -103,6 +135,8 @@ __all__ = [
     "request_fingerprint",
     "search_messages",
     "set_archived",
+    "to_anthropic_messages",
     "to_openai_messages",
+    "to_responses_input",
     "update_conversation",
 ]

@@ -33,15 +33,17 @@ def add_message(
     conversation: Conversation,
     *,
     role: str,
-    content: str | None = None,
+    content: str | list[dict[str, Any]] | None = None,
     tool_calls: list[dict[str, Any]] | None = None,
     tool_call_id: str | None = None,
     name: str | None = None,
+    refusal: str | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> Message:
     """Append one message and return it with its ``seq``."""
     message: dict[str, Any] = {
         "role": role, "content": content, "tool_calls": tool_calls, "tool_call_id": tool_call_id, "name": name,
+        "refusal": refusal,
     }
     if metadata is not None:
         message["metadata"] = metadata

@@ -21,7 +21,15 @@ from chathistory.services.conversations import (
     set_archived,
     update_conversation,
 )
-from chathistory.services.history import get_chat_history, get_openai_messages, to_openai_messages
+from chathistory.services.history import get_chat_history, get_openai_messages, history_window, to_openai_messages
+from chathistory.services.providers import (
+    add_anthropic_messages,
+    add_model_response,
+    get_anthropic_messages,
+    get_responses_input,
+    to_anthropic_messages,
+    to_responses_input,
+)
 from chathistory.services.retention import count_user_data, purge_expired_conversations, purge_idempotency_keys
 from chathistory.services.rows import history_rows, instruction_rows
 from chathistory.services.search import rebuild_search_index
@@ -57,6 +65,13 @@ alist_conversations = twin(_listed_conversations)
 aget_chat_history = twin(get_chat_history)
 aget_openai_messages = twin(get_openai_messages)
 ato_openai_messages = twin(to_openai_messages)
+ahistory_window = twin(history_window)
+aadd_model_response = twin(add_model_response)
+aadd_anthropic_messages = twin(add_anthropic_messages)
+aget_responses_input = twin(get_responses_input)
+aget_anthropic_messages = twin(get_anthropic_messages)
+ato_responses_input = twin(to_responses_input)
+ato_anthropic_messages = twin(to_anthropic_messages)
 apurge_idempotency_keys = twin(purge_idempotency_keys)
 apurge_expired_conversations = twin(purge_expired_conversations)
 acount_user_data = twin(count_user_data)

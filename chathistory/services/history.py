@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from operator import attrgetter
 from typing import Any
 
+from chathistory import shapes
 from chathistory.models import INSTRUCTION_ROLES, Conversation, Message, Role
 from chathistory.services.base import reject
+from chathistory.shapes._fields import MessageLike
 from chathistory.validation import last_errors
 
 
@@ -23,15 +25,17 @@ def get_chat_history(conversation: Conversation, *, last: int | None = None) -> 
     return list(reversed(messages.tail(last))) if last else []
 
 
-def get_openai_messages(conversation: Conversation, *, last: int | None = None) -> list[dict[str, Any]]:
-    """The model-ready window: what ``/history/`` returns.
+def history_window(conversation: Conversation, *, last: int | None = None) -> list[Message]:
+    """The messages a model is sent, whichever shape they are sent in.
 
-    With ``last=N``: the last N messages, less tool results whose call fell outside the
-    window, with every earlier system and developer message kept ahead of them, in order.
+    All messages; with ``last=N``, the last N, less tool results whose call fell outside the
+    window (so it never starts with an orphan tool message), with every earlier system and
+    developer message kept ahead of them, in order: the model keeps its instructions however
+    long the conversation grows.
     """
     window = get_chat_history(conversation, last=last)
     if last is None:
-        return to_openai_messages(window)
+        return window
     # No ORDER BY in SQL: with one, SQLite's planner prefers the (conversation, seq) index and
     # walks the whole conversation; without, it seeks (conversation, role, seq) per role.
     instructions = conversation.messages.filter(role__in=INSTRUCTION_ROLES).order_by()
@@ -44,21 +48,14 @@ def get_openai_messages(conversation: Conversation, *, last: int | None = None) 
         for message in window
         if message.role != Role.TOOL or message.tool_call_id in calls_in_window
     ]
-    return to_openai_messages([*earlier_instructions, *answerable])
+    return [*earlier_instructions, *answerable]
 
 
-def to_openai_messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
+def get_openai_messages(conversation: Conversation, *, last: int | None = None) -> list[dict[str, Any]]:
+    """The model-ready window (``history_window``) in the OpenAI Chat Completions shape: what ``/history/`` returns."""
+    return to_openai_messages(history_window(conversation, last=last))
+
+
+def to_openai_messages(messages: Iterable[MessageLike]) -> list[dict[str, Any]]:
     """Messages in the OpenAI Chat Completions shape: no seq, ids or metadata."""
-    return [_to_openai(message) for message in messages]
-
-
-def _to_openai(message: Message) -> dict[str, Any]:
-    shaped: dict[str, Any] = {"role": message.role}
-    if message.role == Role.TOOL:
-        shaped["tool_call_id"] = message.tool_call_id
-    shaped["content"] = message.content
-    if message.tool_calls:
-        shaped["tool_calls"] = message.tool_calls
-    if message.name:
-        shaped["name"] = message.name
-    return shaped
+    return shapes.to_openai_messages(messages)

@@ -24,10 +24,11 @@ from chathistory.validation import last_errors
 
 #: Every field of a Message, as the keys of a row.
 MESSAGE_ROW_FIELDS = (
-    "id", "conversation_id", "seq", "role", "content", "name", "tool_calls", "tool_call_id", "metadata", "created_at",
+    "id", "conversation_id", "seq", "role", "content", "name", "refusal", "tool_calls", "tool_call_id", "metadata",
+    "created_at",
 )
 #: What the OpenAI Chat Completions shape needs, and ``seq`` to place a row in the window.
-OPENAI_ROW_FIELDS = ("seq", "role", "content", "name", "tool_calls", "tool_call_id")
+OPENAI_ROW_FIELDS = ("seq", "role", "content", "name", "refusal", "tool_calls", "tool_call_id")
 
 
 def history_rows(

@@ -124,26 +124,30 @@ def _terms(text: str) -> tuple[str, ...]:
     return tuple(term for term in terms if term)
 
 
-def searchable_text(content: str | None) -> str:
+def searchable_text(content: str | list[Any] | None) -> str:
     """The text of a message that search indexes: the same rule as the index's, in Python.
 
     Content stored as the JSON text of a non-empty list of objects that each have a string
     ``type`` is a list of content parts: its text is that of its ``text`` parts, joined by
-    newlines. Any other content is its own text; null is empty.
+    newlines. Any other content is its own text; null is empty. ``content`` is the stored text
+    or, as a ``Message`` reads it, the list of parts itself.
     """
     if content is None:
         return ""
-    if not content.startswith("["):
+    if isinstance(content, list):
+        parts: Any = content
+    elif not content.startswith("["):
         return content
-    try:
-        parts = json.loads(content, parse_constant=_no_constant)
-    except (ValueError, RecursionError):
-        return content
+    else:
+        try:
+            parts = json.loads(content, parse_constant=_no_constant)
+        except (ValueError, RecursionError):
+            return content
     if not (
         isinstance(parts, list) and parts
         and all(isinstance(part, dict) and isinstance(part.get("type"), str) for part in parts)
     ):
-        return content
+        return content if isinstance(content, str) else ""
     return "\n".join(part["text"] for part in parts if part["type"] == "text" and isinstance(part.get("text"), str))
 
 

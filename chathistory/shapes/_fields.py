@@ -9,15 +9,25 @@ MessageLike = Union["StoredMessage", Mapping[str, Any]]
 
 
 class StoredMessage(Protocol):
-    """What the shapes read from a message: the fields of ``chathistory.models.Message``."""
+    """What the shapes read from a message: the fields of ``chathistory.models.Message``.
 
-    seq: int | None
-    role: str
-    content: str | list[Any] | None
-    name: str | None
-    refusal: str | None
-    tool_calls: list[dict[str, Any]] | None
-    tool_call_id: str | None
+    Read-only members, so a model whose fields are typed more narrowly still fits.
+    """
+
+    @property
+    def seq(self) -> int | None: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def content(self) -> str | list[Any] | None: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def refusal(self) -> str | None: ...
+    @property
+    def tool_calls(self) -> list[dict[str, Any]] | None: ...
+    @property
+    def tool_call_id(self) -> str | None: ...
 
 
 def field(message: MessageLike, name: str) -> Any:
