@@ -50,9 +50,9 @@ check: install
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m django check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m django makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m django spectacular --validate --fail-on-warn --file /dev/null
-	-$(BIN)/ruff check .
-	-$(BIN)/ruff format --check .
-	-$(BIN)/mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## bench: service-layer and HTTP costs as ratios to raw SQL and a bare view, and the admin's costs, against
 ## DATABASE_URL (SQLite by default)

@@ -51,4 +51,3 @@ access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
 
 # Worker heartbeat files in memory, not on a disk that may stall (containers mount /dev/shm).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
-

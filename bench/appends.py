@@ -16,7 +16,7 @@ import uuid
 from datetime import UTC
 from typing import Any
 
-import harness  # noqa: F401  (sets Django up)
+import harness
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
@@ -39,8 +39,14 @@ def fill(conversation: Conversation, length: int) -> None:
         size = min(BATCH, length - conversation.message_count)
         services.add_messages(
             conversation,
-            [{"role": ("user", "assistant")[n % 2], "content": f"message {n} " + "lorem ipsum " * 8,
-              "metadata": {"n": n}} for n in range(size)],
+            [
+                {
+                    "role": ("user", "assistant")[n % 2],
+                    "content": f"message {n} " + "lorem ipsum " * 8,
+                    "metadata": {"n": n},
+                }
+                for n in range(size)
+            ],
         )
 
 
@@ -95,7 +101,7 @@ class RawSQL:
     # SQLite: the sqlite3 module already parses datetimes and booleans (the converters Django
     # registers for their declared types), naive in UTC.
     def _message(self, row: tuple) -> dict[str, Any]:
-        message = dict(zip(MESSAGE_ROW_FIELDS, row))
+        message = dict(zip(MESSAGE_ROW_FIELDS, row, strict=True))
         for field in ("tool_calls", "metadata"):
             if message[field] is not None:
                 message[field] = json.loads(message[field])
@@ -131,7 +137,7 @@ class RawSQL:
                 "ORDER BY updated_at DESC, id DESC LIMIT %s",
                 [user_id, n],
             )
-            rows = [dict(zip(fields, row)) for row in cursor.fetchall()]
+            rows = [dict(zip(fields, row, strict=True)) for row in cursor.fetchall()]
         for row in rows:
             row["metadata"] = json.loads(row["metadata"])
             if self.sqlite:
@@ -170,42 +176,78 @@ def run() -> None:
         services.add_message(conversation, role="user", content=TEXT)
     fresh = [services.get_or_create_conversation(writer)[0] for _ in range(2 * (REPEAT + 5))]
     fresh_ours, fresh_raw = fresh[: REPEAT + 5], fresh[REPEAT + 5 :]
-    print(f"filled {LONG:,} + {WHOLE:,} messages and {CONVERSATIONS:,} conversations in "
-          f"{time.perf_counter() - started:.1f} s; medians of {REPEAT} runs "
-          f"({REPEAT // 10} for whole histories)")
+    print(
+        f"filled {LONG:,} + {WHOLE:,} messages and {CONVERSATIONS:,} conversations in "
+        f"{time.perf_counter() - started:.1f} s; medians of {REPEAT} runs "
+        f"({REPEAT // 10} for whole histories)"
+    )
 
     # Reads first give equal values both ways, or the comparison means nothing.
     same = (
         raw.last(long, 50) == services.history_rows(long, last=50)
         and raw.whole(whole) == services.history_rows(whole)
-        and raw.recent_conversations(lister.pk, 20) == conversation_dicts(list(services.list_conversations(lister)[:20]))
+        and raw.recent_conversations(lister.pk, 20)
+        == conversation_dicts(list(services.list_conversations(lister)[:20]))
     )
     print(f"raw SQL and chathistory read equal values: {'yes' if same else 'NO'}")
 
     print(f"  {'operation':<58} {'raw ms':>9} {'chathistory':>11} {'ratio':>8} {'goal':>5}")
-    row("append one message, own commit, at message 0 (add_message)",
+    row(
+        "append one message, own commit, at message 0 (add_message)",
         harness.median_ms(lambda i: raw.append(fresh_raw[i], TEXT), REPEAT),
-        harness.median_ms(lambda i: services.add_message(fresh_ours[i], role="user", content=TEXT), REPEAT), 2)
-    row(f"append one message, own commit, at message {LONG:,}",
+        harness.median_ms(lambda i: services.add_message(fresh_ours[i], role="user", content=TEXT), REPEAT),
+        2,
+    )
+    row(
+        f"append one message, own commit, at message {LONG:,}",
         harness.median_ms(lambda i: raw.append(long, TEXT), REPEAT),
-        harness.median_ms(lambda i: services.add_message(long, role="user", content=TEXT), REPEAT), 2)
+        harness.median_ms(lambda i: services.add_message(long, role="user", content=TEXT), REPEAT),
+        2,
+    )
     raw_last = harness.median_ms(lambda i: raw.last(long, 50), REPEAT)
-    row(f"last 50 of {LONG:,}: history_rows(last=50), dicts", raw_last,
-        harness.median_ms(lambda i: services.history_rows(long, last=50), REPEAT), 2)
-    row(f"last 50 of {LONG:,}: get_chat_history(last=50), Messages", raw_last,
-        harness.median_ms(lambda i: services.get_chat_history(long, last=50), REPEAT), None)
-    row(f"last 50 of {LONG:,}: get_openai_messages(last=50), 2 queries", raw_last,
-        harness.median_ms(lambda i: services.get_openai_messages(long, last=50), REPEAT), None)
+    row(
+        f"last 50 of {LONG:,}: history_rows(last=50), dicts",
+        raw_last,
+        harness.median_ms(lambda i: services.history_rows(long, last=50), REPEAT),
+        2,
+    )
+    row(
+        f"last 50 of {LONG:,}: get_chat_history(last=50), Messages",
+        raw_last,
+        harness.median_ms(lambda i: services.get_chat_history(long, last=50), REPEAT),
+        None,
+    )
+    row(
+        f"last 50 of {LONG:,}: get_openai_messages(last=50), 2 queries",
+        raw_last,
+        harness.median_ms(lambda i: services.get_openai_messages(long, last=50), REPEAT),
+        None,
+    )
     raw_whole = harness.median_ms(lambda i: raw.whole(whole), REPEAT // 10, warmup=2)
-    row(f"whole {WHOLE:,}-message history: history_rows(), dicts", raw_whole,
-        harness.median_ms(lambda i: services.history_rows(whole), REPEAT // 10, warmup=2), 1.5)
-    row(f"whole {WHOLE:,}-message history: get_chat_history(), Messages", raw_whole,
-        harness.median_ms(lambda i: services.get_chat_history(whole), REPEAT // 10, warmup=2), None)
-    row(f"whole {WHOLE:,}-message history: get_openai_messages()", raw_whole,
-        harness.median_ms(lambda i: services.get_openai_messages(whole), REPEAT // 10, warmup=2), None)
-    row(f"20 most recent of {CONVERSATIONS:,} conversations, with counts",
+    row(
+        f"whole {WHOLE:,}-message history: history_rows(), dicts",
+        raw_whole,
+        harness.median_ms(lambda i: services.history_rows(whole), REPEAT // 10, warmup=2),
+        1.5,
+    )
+    row(
+        f"whole {WHOLE:,}-message history: get_chat_history(), Messages",
+        raw_whole,
+        harness.median_ms(lambda i: services.get_chat_history(whole), REPEAT // 10, warmup=2),
+        None,
+    )
+    row(
+        f"whole {WHOLE:,}-message history: get_openai_messages()",
+        raw_whole,
+        harness.median_ms(lambda i: services.get_openai_messages(whole), REPEAT // 10, warmup=2),
+        None,
+    )
+    row(
+        f"20 most recent of {CONVERSATIONS:,} conversations, with counts",
         harness.median_ms(lambda i: raw.recent_conversations(lister.pk, 20), REPEAT),
-        harness.median_ms(lambda i: list(services.list_conversations(lister)[:20]), REPEAT), 3)
+        harness.median_ms(lambda i: list(services.list_conversations(lister)[:20]), REPEAT),
+        3,
+    )
 
 
 def main() -> None:

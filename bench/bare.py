@@ -38,8 +38,7 @@ def _owned_conversation(request: HttpRequest, conversation_id: uuid.UUID) -> boo
         return None
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT u.id FROM authtoken_token t JOIN auth_user u ON u.id = t.user_id "
-            "WHERE t.key = %s AND u.is_active",
+            "SELECT u.id FROM authtoken_token t JOIN auth_user u ON u.id = t.user_id WHERE t.key = %s AND u.is_active",
             [token],
         )
         found = cursor.fetchone()
@@ -97,8 +96,17 @@ def append(request: HttpRequest, conversation_id: uuid.UUID) -> JsonResponse:
             message_id, seq = cursor.fetchone()
     created = now.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return JsonResponse(
-        {"id": message_id, "seq": seq, "role": role, "content": content, "name": None, "tool_calls": None,
-         "tool_call_id": None, "metadata": {}, "created_at": created},
+        {
+            "id": message_id,
+            "seq": seq,
+            "role": role,
+            "content": content,
+            "name": None,
+            "tool_calls": None,
+            "tool_call_id": None,
+            "metadata": {},
+            "created_at": created,
+        },
         status=201,
     )
 

@@ -49,7 +49,9 @@ def durability() -> str:
         if connection.vendor == "sqlite":
             journal = cursor.execute("PRAGMA journal_mode").fetchone()[0]
             synchronous = cursor.execute("PRAGMA synchronous").fetchone()[0]
-            described = f"SQLite {connection.Database.sqlite_version}: journal_mode={journal}, synchronous={synchronous}"
+            described = (
+                f"SQLite {connection.Database.sqlite_version}: journal_mode={journal}, synchronous={synchronous}"
+            )
             durable = journal == "wal" and synchronous == 2  # 2 is FULL
         else:
             cursor.execute("SHOW synchronous_commit")

@@ -17,7 +17,6 @@ import http.client
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -73,15 +72,19 @@ def prepare() -> Fixture:
     """A user with a token, a conversation to append to per system, and one of HISTORY_LENGTH messages."""
     user = get_user_model().objects.create_user("bench-http")
     token = Token.objects.create(user=user).key
-    append_ids = {system: str(services.get_or_create_conversation(user, title=system)[0].pk)
-                  for system in ("bare", "chathistory")}
+    append_ids = {
+        system: str(services.get_or_create_conversation(user, title=system)[0].pk) for system in ("bare", "chathistory")
+    }
     history, _ = services.get_or_create_conversation(user, title="history")
     services.add_message(history, role="system", content="You are a helpful assistant.")
     for start in range(1, HISTORY_LENGTH, 500):
-        services.add_messages(history, [
-            {"role": ("user", "assistant")[n % 2], "content": f"message {n} " + "lorem ipsum " * 8}
-            for n in range(start, min(start + 500, HISTORY_LENGTH))
-        ])
+        services.add_messages(
+            history,
+            [
+                {"role": ("user", "assistant")[n % 2], "content": f"message {n} " + "lorem ipsum " * 8}
+                for n in range(start, min(start + 500, HISTORY_LENGTH))
+            ],
+        )
     return Fixture(token, append_ids, str(history.pk))
 
 
@@ -121,7 +124,8 @@ def serve(database_url: str, **environment: str) -> Iterator[int]:
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(harness.ROOT / "gunicorn.conf.py"), "bench.wsgi"],
-        env=env, cwd=harness.ROOT,
+        env=env,
+        cwd=harness.ROOT,
     )
     try:
         deadline = time.monotonic() + 60
@@ -165,8 +169,18 @@ def fetch_json(port: int, path: str) -> dict:
         client.close()
 
 
-def load(port: int, method: str, path: str, body: bytes | None, headers: dict[str, str], expect: int,
-         clients: int, max_requests: int, max_seconds: float, warmup: int = 20) -> Outcome:
+def load(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    expect: int,
+    clients: int,
+    max_requests: int,
+    max_seconds: float,
+    warmup: int = 20,
+) -> Outcome:
     """``clients`` threads, each on its own keep-alive connection, until max_requests in all or max_seconds."""
     outcome = Outcome()
     lock = threading.Lock()
@@ -239,13 +253,19 @@ def main() -> None:
         fixture = prepare()
         connection.close()
         with serve(server_database_url(settings_dict)) as port:
-            print(f"backend: {connection.vendor}; server: gunicorn -c gunicorn.conf.py, "
-                  f"{os.environ.get('GUNICORN_WORKERS', '2')} gthread workers; server's connection: "
-                  f"{json.dumps(fetch_json(port, '/bench/durability'))}")
-            print(f"each measurement: at most {options.requests} requests or {options.seconds:g} s per system, "
-                  f"in {options.rounds} alternating slices, each after a warm-up; keep-alive connections")
-            print(f"  {'operation':<18} {'clients':>7} {'bare req/s':>10} {'chathistory':>11} {'share':>6}  "
-                  f"{'p50/p99 ms (bare)':>17}  {'p50/p99 ms (ours)':>17}  errors")
+            print(
+                f"backend: {connection.vendor}; server: gunicorn -c gunicorn.conf.py, "
+                f"{os.environ.get('GUNICORN_WORKERS', '2')} gthread workers; server's connection: "
+                f"{json.dumps(fetch_json(port, '/bench/durability'))}"
+            )
+            print(
+                f"each measurement: at most {options.requests} requests or {options.seconds:g} s per system, "
+                f"in {options.rounds} alternating slices, each after a warm-up; keep-alive connections"
+            )
+            print(
+                f"  {'operation':<18} {'clients':>7} {'bare req/s':>10} {'chathistory':>11} {'share':>6}  "
+                f"{'p50/p99 ms (bare)':>17}  {'p50/p99 ms (ours)':>17}  errors"
+            )
             headers = {"Authorization": f"Token {fixture.token}", "Content-Type": "application/json"}
             for operation in ("append", "history last=50"):
                 for clients in CLIENT_COUNTS:
@@ -254,16 +274,29 @@ def main() -> None:
                     for _ in range(options.rounds):
                         for system, outcome in outcomes.items():
                             method, path, body, expect = routes(fixture, system)[operation]
-                            outcome.add(load(port, method, path, body, headers, expect, clients,
-                                             options.requests // options.rounds, options.seconds / options.rounds))
+                            outcome.add(
+                                load(
+                                    port,
+                                    method,
+                                    path,
+                                    body,
+                                    headers,
+                                    expect,
+                                    clients,
+                                    options.requests // options.rounds,
+                                    options.seconds / options.rounds,
+                                )
+                            )
                     bare, ours = outcomes["bare"], outcomes["chathistory"]
                     share = ours.per_second / bare.per_second if bare.per_second else float("nan")
                     errors = f"{bare.errors} / {ours.errors}"
                     first = bare.first_error or ours.first_error
-                    print(f"  {operation:<18} {clients:>7} {bare.per_second:>10.0f} {ours.per_second:>11.0f} "
-                          f"{share:>5.0%}  {bare.percentile_ms(.5):>8.2f}/{bare.percentile_ms(.99):<8.2f} "
-                          f"{ours.percentile_ms(.5):>8.2f}/{ours.percentile_ms(.99):<8.2f}  {errors}"
-                          + (f" ({first})" if first else ""))
+                    print(
+                        f"  {operation:<18} {clients:>7} {bare.per_second:>10.0f} {ours.per_second:>11.0f} "
+                        f"{share:>5.0%}  {bare.percentile_ms(0.5):>8.2f}/{bare.percentile_ms(0.99):<8.2f} "
+                        f"{ours.percentile_ms(0.5):>8.2f}/{ours.percentile_ms(0.99):<8.2f}  {errors}"
+                        + (f" ({first})" if first else "")
+                    )
 
 
 if __name__ == "__main__":

@@ -14,10 +14,9 @@ import pstats
 import tempfile
 from pathlib import Path
 
+import harness
 import http_load
 from django.db import connection
-
-import harness
 
 # (label, a function's file suffix, its name): cumulative time per request.
 PHASES = [
@@ -57,16 +56,23 @@ def top_own_time(stats: pstats.Stats, requests: int, count: int) -> list[tuple[s
     shown = []
     for (filename, line, function), (_cc, calls, own, _cum, _callers) in ranked:
         where = filename.split("site-packages/")[-1].replace(root + "/", "")
-        shown.append((f"{where}:{line}({function}) x{calls // requests or calls / requests:.3g}", own / requests * 1000))
+        shown.append(
+            (f"{where}:{line}({function}) x{calls // requests or calls / requests:.3g}", own / requests * 1000)
+        )
     return shown
 
 
-def profile(database_url: str, method: str, path: str, body: bytes | None, headers: dict[str, str],
-            expect: int, requests: int) -> tuple[pstats.Stats, int]:
+def profile(
+    database_url: str, method: str, path: str, body: bytes | None, headers: dict[str, str], expect: int, requests: int
+) -> tuple[pstats.Stats, int]:
     """The profile of ``requests`` requests after a warm-up, and how many requests it holds."""
     with tempfile.TemporaryDirectory() as directory:
-        environment = {"BENCH_PROFILE_DIR": directory, "BENCH_PROFILE_SKIP": "10",
-                       "GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "1"}
+        environment = {
+            "BENCH_PROFILE_DIR": directory,
+            "BENCH_PROFILE_SKIP": "10",
+            "GUNICORN_WORKERS": "1",
+            "GUNICORN_THREADS": "1",
+        }
         with http_load.serve(database_url, **environment) as port:
             # The health check and these 9 warm-up requests are the 10 left out of the profile.
             outcome = http_load.load(port, method, path, body, headers, expect, 1, requests, 120.0, warmup=8)
@@ -87,8 +93,10 @@ def main() -> None:
         connection.close()
         database_url = http_load.server_database_url(settings_dict)
         headers = {"Authorization": f"Token {fixture.token}", "Content-Type": "application/json"}
-        print(f"backend: {connection.vendor}; {options.requests} requests of each kind, one client, "
-              "one gunicorn worker with one thread; ms per request")
+        print(
+            f"backend: {connection.vendor}; {options.requests} requests of each kind, one client, "
+            "one gunicorn worker with one thread; ms per request"
+        )
         for operation, (method, path, body, expect) in http_load.routes(fixture, options.system).items():
             stats, served = profile(database_url, method, path, body, headers, expect, options.requests)
             print(f"\n{options.system}: {operation} ({method} {path.split('?')[0]}), {served} requests profiled")

@@ -30,7 +30,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
 os.environ["DJANGO_DEBUG"] = "0"  # no query log in the timings
 os.environ.setdefault("CHATHISTORY_LOG_LEVEL", "WARNING")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -81,13 +81,16 @@ def load(total: int) -> list[int]:
     start = datetime(2025, 1, 1, tzinfo=UTC)
     conversations = Conversation.objects.bulk_create(
         Conversation(id=uuid.uuid4(), user=user, title=f"conversation {n}", created_at=start, updated_at=start)
-        for user in users for n in range(CONVERSATIONS_PER_USER)
+        for user in users
+        for n in range(CONVERSATIONS_PER_USER)
     )
     per_conversation = total // len(conversations)
     Conversation.objects.update(message_count=per_conversation)
     rows = (
         (
-            conversation.pk, seq, ("user", "assistant")[seq % 2],
+            conversation.pk,
+            seq,
+            ("user", "assistant")[seq % 2],
             message_text(rng, words, cumulative, number * per_conversation + seq),
             start + timedelta(seconds=number * per_conversation + seq),
         )
@@ -106,8 +109,10 @@ def load(total: int) -> list[int]:
             cursor.executemany(
                 f"INSERT INTO {table} (conversation_id, seq, role, content, metadata, created_at) "
                 "VALUES (%s, %s, %s, %s, '{}', %s)",
-                ((pk.hex, seq, role, content, created_at.replace(tzinfo=None).isoformat(" "))
-                 for pk, seq, role, content, created_at in rows),
+                (
+                    (pk.hex, seq, role, content, created_at.replace(tzinfo=None).isoformat(" "))
+                    for pk, seq, role, content, created_at in rows
+                ),
             )
     return [user.pk for user in users]
 
@@ -170,8 +175,10 @@ def run(total: int) -> None:
     def first_page(word: str) -> Callable[[int], object]:
         return lambda index: services.search_messages(sample[index % len(sample)], word).page()
 
-    counts = {word: statistics.median(len(services.search_messages(user, word)) for user in sample[:10])
-              for word in (RARE, COMMON)}
+    counts = {
+        word: statistics.median(len(services.search_messages(user, word)) for user in sample[:10])
+        for word in (RARE, COMMON)
+    }
     results = {
         f"rare word ({RARE!r}, median {counts[RARE]:.0f} matches a user)": median_ms(first_page(RARE)),
         f"common word ({COMMON!r}, median {counts[COMMON]:.0f} matches a user)": median_ms(first_page(COMMON)),
@@ -179,8 +186,10 @@ def run(total: int) -> None:
         f'phrase ("{COMMON} {RARE}")': median_ms(first_page(f'"{COMMON} {RARE}"')),
     }
     print(f"backend: {connection.vendor}, bench database {connection.settings_dict['NAME']}")
-    print(f"{Message.objects.count():,} messages of {USERS:,} users loaded in {loaded_in:.0f} s, "
-          f"index built in {indexed_in:.0f} s")
+    print(
+        f"{Message.objects.count():,} messages of {USERS:,} users loaded in {loaded_in:.0f} s, "
+        f"index built in {indexed_in:.0f} s"
+    )
     print(f"index size {size / 2**20:.0f} MiB (database {database_bytes() / 2**20:.0f} MiB)")
     print(f"first page (20 results) of one user's search, median of {REPEAT} searches over 50 users:")
     for label, value in results.items():

@@ -61,6 +61,4 @@ class ProfiledApplication:
             self.stats.dump_stats(os.path.join(self.directory, f"{os.getpid()}-{self.profiled}.prof"))
 
 
-application = (
-    ProfiledApplication(chatsite_application, PROFILE_DIR) if PROFILE_DIR else chatsite_application
-)
+application = ProfiledApplication(chatsite_application, PROFILE_DIR) if PROFILE_DIR else chatsite_application

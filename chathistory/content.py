@@ -76,9 +76,7 @@ def describe_type(value: Any) -> str:
     return type(value).__name__
 
 
-def body_errors(
-    *, role: Any, content: Any, refusal: Any, tool_calls: Any, max_length: int
-) -> FieldErrors:
+def body_errors(*, role: Any, content: Any, refusal: Any, tool_calls: Any, max_length: int) -> FieldErrors:
     """Every rule of ``content``, ``refusal`` and ``tool_calls`` together, and which of them a role needs.
 
     ``role`` is expected to be checked elsewhere; an unknown role only skips the rules that depend on it.
@@ -158,9 +156,7 @@ def refusal_errors(role: Any, refusal: Any, *, max_length: int) -> FieldErrors:
         return dict(errors)
     _check_text(errors, "refusal", refusal)
     if len(refusal) > max_length:
-        errors.add(
-            "refusal", f"Must be at most {max_length:,} characters long (it has {len(refusal):,})."
-        )
+        errors.add("refusal", f"Must be at most {max_length:,} characters long (it has {len(refusal):,}).")
     return dict(errors)
 
 
@@ -187,8 +183,7 @@ def tool_calls_errors(role: Any, tool_calls: Any) -> FieldErrors:
             if len(call_id) > validation.MAX_TOOL_CALL_ID_LENGTH:
                 errors.add(
                     f"{where}.id",
-                    f"Must be at most {validation.MAX_TOOL_CALL_ID_LENGTH} characters long "
-                    f"(it has {len(call_id):,}).",
+                    f"Must be at most {validation.MAX_TOOL_CALL_ID_LENGTH} characters long (it has {len(call_id):,}).",
                 )
             elif call_id in first_with_id:
                 errors.add(
@@ -222,11 +217,7 @@ def _check_call_payload(errors: _Errors, where: str, call: dict[str, Any], call_
     _check_required_string(errors, f"{path}.name", payload.get("name"), non_empty=True)
     value = payload.get(field)
     if not isinstance(value, str):
-        hint = (
-            "the JSON text the model wrote"
-            if call_type == "function"
-            else "the text the model wrote"
-        )
+        hint = "the JSON text the model wrote" if call_type == "function" else "the text the model wrote"
         errors.add(f"{path}.{field}", f"Must be a string ({hint}), not {describe_type(value)}.")
     else:
         _check_text(errors, f"{path}.{field}", value)
@@ -242,8 +233,7 @@ def _check_part(errors: _Errors, where: str, role: Any, part: Any) -> None:
         given = "an empty string" if part_type == "" else describe_type(part_type)
         errors.add(
             f"{where}.type",
-            f'Every content part needs a non-empty string type, such as "text" or "image_url" '
-            f"(not {given}).",
+            f'Every content part needs a non-empty string type, such as "text" or "image_url" (not {given}).',
         )
         _check_other_keys(errors, where, part, known=("type",))
         return
@@ -294,9 +284,7 @@ def _check_image_part(errors: _Errors, where: str, part: dict[str, Any]) -> tupl
 
 
 def _check_audio_part(errors: _Errors, where: str, part: dict[str, Any]) -> tuple[str, ...]:
-    audio = _nested_object(
-        errors, f"{where}.input_audio", part.get("input_audio"), '"data" and "format"'
-    )
+    audio = _nested_object(errors, f"{where}.input_audio", part.get("input_audio"), '"data" and "format"')
     if audio is not None:
         path = f"{where}.input_audio"
         data = audio.get("data")
@@ -319,9 +307,7 @@ def _check_file_part(errors: _Errors, where: str, part: dict[str, Any]) -> tuple
         path = f"{where}.file"
         for key in ("file_data", "file_id", "filename"):
             if key in file:
-                _check_required_string(
-                    errors, f"{path}.{key}", file[key], non_empty=key != "filename"
-                )
+                _check_required_string(errors, f"{path}.{key}", file[key], non_empty=key != "filename")
         if "file_data" not in file and "file_id" not in file:
             errors.add(
                 path,
@@ -348,9 +334,7 @@ def _nested_object(errors: _Errors, path: str, value: Any, needs: str) -> dict[s
     return None
 
 
-def _check_required_string(
-    errors: _Errors, path: str, value: Any, *, non_empty: bool = False
-) -> bool:
+def _check_required_string(errors: _Errors, path: str, value: Any, *, non_empty: bool = False) -> bool:
     """Whether ``value`` is a storable string (non-empty if asked); adds the reason when it is not."""
     if not isinstance(value, str):
         errors.add(path, f"Must be a string, not {describe_type(value)}.")
@@ -376,9 +360,7 @@ def _check_choice(errors: _Errors, path: str, value: Any, choices: tuple[str, ..
     errors.add(path, f"Must be one of {', '.join(choices)}, not {shown}.")
 
 
-def _check_other_keys(
-    errors: _Errors, where: str, value: dict[str, Any], *, known: tuple[str, ...]
-) -> None:
+def _check_other_keys(errors: _Errors, where: str, value: dict[str, Any], *, known: tuple[str, ...]) -> None:
     """Keys kept as given need only be JSON that comes back from the database identical."""
     for key, child in value.items():
         if not isinstance(key, str):

@@ -64,7 +64,9 @@ class Conversation(models.Model):
         indexes = [
             # A user's conversations, most recently active first (the sidebar, the API list).
             models.Index(
-                "user", models.F("updated_at").desc(), models.F("id").desc(),
+                "user",
+                models.F("updated_at").desc(),
+                models.F("id").desc(),
                 name="chathistory_conv_user_recent",
             ),
             # The admin's list and its date filters over every user.
@@ -90,18 +92,18 @@ class MessageQuerySet(models.QuerySet["Message"]):
 
 class Message(models.Model):
     # Indexed by the (conversation, seq) unique constraint, so no index of its own.
-    conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
-    )
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False)
     seq = models.PositiveIntegerField(editable=False)
     role = models.CharField(max_length=16, choices=Role.choices)
     # A string, a list of content parts (stored as JSON text: see chathistory.fields), or null.
+    # null and "" differ in every provider's shape (no content vs empty content), so these text
+    # fields are nullable, against Django's convention.
     content = ContentField(null=True, blank=True)
-    name = models.CharField(max_length=64, null=True, blank=True)
+    name = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     # The text with which an assistant refused, as the OpenAI SDK returns it.
-    refusal = models.TextField(null=True, blank=True)
+    refusal = models.TextField(null=True, blank=True)  # noqa: DJ001
     tool_calls = models.JSONField(null=True, blank=True, encoder=ExactNumberJSONEncoder)
-    tool_call_id = models.CharField(max_length=255, null=True, blank=True)
+    tool_call_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     metadata = models.JSONField(default=dict, blank=True, encoder=ExactNumberJSONEncoder)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -112,21 +114,14 @@ class Message(models.Model):
         # seq within a conversation (``in_conversation``), by id across them.
         constraints = [
             # A conversation's messages in order, a page after a seq, and the last N.
-            models.UniqueConstraint(
-                fields=["conversation", "seq"], name="chathistory_msg_conv_seq"
-            ),
+            models.UniqueConstraint(fields=["conversation", "seq"], name="chathistory_msg_conv_seq"),
             # Each tool call is answered at most once (NULLs, for the other roles, never clash).
-            models.UniqueConstraint(
-                fields=["conversation", "tool_call_id"], name="chathistory_msg_one_answer"
-            ),
+            models.UniqueConstraint(fields=["conversation", "tool_call_id"], name="chathistory_msg_one_answer"),
             models.CheckConstraint(condition=Q(seq__gte=1), name="chathistory_msg_seq_positive"),
-            models.CheckConstraint(
-                condition=Q(role__in=Role.values), name="chathistory_msg_role_valid"
-            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="chathistory_msg_role_valid"),
             models.CheckConstraint(
                 condition=(
-                    Q(role=Role.TOOL, tool_call_id__isnull=False)
-                    | (~Q(role=Role.TOOL) & Q(tool_call_id__isnull=True))
+                    Q(role=Role.TOOL, tool_call_id__isnull=False) | (~Q(role=Role.TOOL) & Q(tool_call_id__isnull=True))
                 ),
                 name="chathistory_msg_tool_call_id_iff_tool",
             ),
@@ -137,9 +132,7 @@ class Message(models.Model):
         ]
         indexes = [
             # System and developer messages before a history window; role filters on the list.
-            models.Index(
-                fields=["conversation", "role", "seq"], name="chathistory_msg_conv_role_seq"
-            ),
+            models.Index(fields=["conversation", "role", "seq"], name="chathistory_msg_conv_role_seq"),
         ]
 
     def __str__(self) -> str:
@@ -150,9 +143,7 @@ class ToolCall(models.Model):
     """One entry of an assistant message's ``tool_calls``, so a tool result finds its call by index."""
 
     # The unique constraint below indexes conversation first, so no index of its own.
-    conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+", db_index=False)
     call_id = models.CharField(max_length=255)
     # The seq of the assistant message that made the call. Not a foreign key, so deleting a
     # conversation deletes its messages in one statement instead of collecting each one.
@@ -161,9 +152,7 @@ class ToolCall(models.Model):
     class Meta:
         constraints = [
             # A tool message's tool_call_id names exactly one earlier call.
-            models.UniqueConstraint(
-                fields=["conversation", "call_id"], name="chathistory_toolcall_conv_call"
-            ),
+            models.UniqueConstraint(fields=["conversation", "call_id"], name="chathistory_toolcall_conv_call"),
         ]
 
     def __str__(self) -> str:
@@ -179,9 +168,7 @@ class IdempotencyKey(models.Model):
     so their seq range is enough to answer again.
     """
 
-    conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+", db_index=False)
     key = models.CharField(max_length=255)
     # sha256 of the request body as canonical JSON: a retry must send an equal body.
     request_hash = models.CharField(max_length=64)
@@ -191,9 +178,7 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["conversation", "key"], name="chathistory_idem_conv_key"
-            ),
+            models.UniqueConstraint(fields=["conversation", "key"], name="chathistory_idem_conv_key"),
         ]
 
     def __str__(self) -> str:

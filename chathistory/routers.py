@@ -145,9 +145,7 @@ def forget_replica_states() -> None:
 
 
 def _in_primary_transaction(replicas: tuple[str, ...]) -> bool:
-    return any(
-        conn.in_atomic_block for conn in connections.all(initialized_only=True) if conn.alias not in replicas
-    )
+    return any(conn.in_atomic_block for conn in connections.all(initialized_only=True) if conn.alias not in replicas)
 
 
 class ReplicaRouter:
@@ -159,7 +157,7 @@ class ReplicaRouter:
             return None
         instance = hints.get("instance")
         if instance is not None and instance._state.db:
-            return instance._state.db
+            return str(instance._state.db)
         if current_pin().active or _in_primary_transaction(replicas):
             return None
         usable = [alias for alias in replicas if replica_usable(alias)]

@@ -39,7 +39,11 @@ def reserve_seqs(conversation: Conversation, count: int, now: datetime, *, using
         cursor.execute(
             f"UPDATE {quote(meta.db_table)} SET {counter} = {counter} + %s, {quote(updated_at.column)} = %s "
             f"WHERE {quote(meta.pk.column)} = %s RETURNING {counter}",
-            [count, updated_at.get_db_prep_value(now, connection), meta.pk.get_db_prep_value(conversation.pk, connection)],
+            [
+                count,
+                updated_at.get_db_prep_value(now, connection),
+                meta.pk.get_db_prep_value(conversation.pk, connection),
+            ],
         )
         row = cursor.fetchone()
     return None if row is None else int(row[0])
@@ -62,8 +66,11 @@ def insert_messages(messages: Sequence[Message], *, using: str) -> None:
             cursor.execute(
                 f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(batch))} "
                 f"RETURNING {seq_column}, {quote(meta.pk.column)}",
-                [field.get_db_prep_save(getattr(message, field.attname), connection)
-                 for message in batch for field in fields],
+                [
+                    field.get_db_prep_save(getattr(message, field.attname), connection)
+                    for message in batch
+                    for field in fields
+                ],
             )
             # Matched by seq: RETURNING does not promise to keep the VALUES order.
             for seq, pk in cursor.fetchall():
@@ -81,7 +88,7 @@ def can_append_in_one_statement(using: str) -> bool:
 def append_in_one_statement(
     conversation: Conversation, messages: Sequence[Message], now: datetime, *, using: str
 ) -> int | None:
-    """Reserve the seqs and insert ``messages`` in one statement; return the last seq (None if the conversation is gone).
+    """Reserve the seqs and insert ``messages`` in one statement; the last seq, or None if the conversation is gone.
 
     ``WITH counter AS (UPDATE … RETURNING) INSERT … SELECT … FROM counter``: the UPDATE takes the
     row lock and the INSERT numbers the messages from what it returned, so in autocommit an append
@@ -102,7 +109,10 @@ def append_in_one_statement(
     values = [
         value
         for offset, message in enumerate(messages, start=1)
-        for value in (*(field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields), offset)
+        for value in (
+            *(field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields),
+            offset,
+        )
     ]
     sql = (
         f"WITH counter AS (UPDATE {quote(conversations.db_table)} "
@@ -115,15 +125,18 @@ def append_in_one_statement(
         f"RETURNING {quote(seq_field.column)}, {quote(table.pk.column)}"
     )
     params = [
-        len(messages), updated_at.get_db_prep_value(now, connection),
-        conversations.pk.get_db_prep_value(conversation.pk, connection), len(messages), *values,
+        len(messages),
+        updated_at.get_db_prep_value(now, connection),
+        conversations.pk.get_db_prep_value(conversation.pk, connection),
+        len(messages),
+        *values,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         returned = sorted(cursor.fetchall())
     if not returned:
         return None
-    for message, (seq, pk) in zip(messages, returned):
+    for message, (seq, pk) in zip(messages, returned, strict=True):
         message.seq, message.pk = seq, pk
         message._state.adding = False
         message._state.db = using

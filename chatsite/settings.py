@@ -46,8 +46,7 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it to a long random string, "
-            "or set DJANGO_DEBUG=1 for local development."
+            "DJANGO_SECRET_KEY is not set. Set it to a long random string, or set DJANGO_DEBUG=1 for local development."
         )
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 
@@ -154,7 +153,7 @@ DATABASES = {"default": database_from_env()}
 
 def replicas_from_env() -> dict[str, dict]:
     urls = [url.strip() for url in os.environ.get("DATABASE_REPLICA_URLS", "").split(",") if url.strip()]
-    aliases = ["replica", *(f"replica_{number}" for number in range(2, len(urls) + 1))]
+    aliases = ["replica" if number == 1 else f"replica_{number}" for number in range(1, len(urls) + 1)]
     return {
         alias: {
             **config,
@@ -162,7 +161,7 @@ def replicas_from_env() -> dict[str, dict]:
             "OPTIONS": {"connect_timeout": 2, **config.get("OPTIONS", {})},
             "TEST": {"MIRROR": "default"},
         }
-        for alias, url in zip(aliases, urls)
+        for alias, url in zip(aliases, urls, strict=True)
         for config in [dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)]
     }
 

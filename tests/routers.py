@@ -1,4 +1,7 @@
-"""A router that keeps chat data in a database of its own: chathistory and what points at its users (auth, tokens, the admin log)."""
+"""A router that keeps chat data in a database of its own.
+
+chathistory goes there with what points at its users: auth, tokens and the admin log.
+"""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
 os.environ["DJANGO_DEBUG"] = "0"
 
-from chatsite.settings import *  # noqa: E402,F403
+from chatsite.settings import *  # noqa: F403
 
 # Fast hashing: the suite creates many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

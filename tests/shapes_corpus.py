@@ -45,9 +45,7 @@ CORPUS_MESSAGES: list[dict[str, Any]] = [
     {"role": "system", "content": "Be brief."},
     {
         "role": "developer",
-        "content": [
-            {"type": "text", "text": "Use metric units.", "prompt_cache_breakpoint": BREAKPOINT}
-        ],
+        "content": [{"type": "text", "text": "Use metric units.", "prompt_cache_breakpoint": BREAKPOINT}],
         "name": "policy",
     },
     {"role": "user", "content": "Weather in Paris and Rome?", "name": "alice"},

@@ -118,9 +118,13 @@ def test_a_custom_tool_call_is_shown_with_its_input(admin_client, conversation):
     services.add_messages(
         conversation,
         [
-            {"role": "assistant", "content": None, "tool_calls": [
-                {"id": "call_7", "type": "custom", "custom": {"name": "run_python", "input": "print(6 * 7)"}}
-            ]},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "call_7", "type": "custom", "custom": {"name": "run_python", "input": "print(6 * 7)"}}
+                ],
+            },
             {"role": "tool", "tool_call_id": "call_7", "content": "42"},
         ],
     )

@@ -109,9 +109,13 @@ def test_token_route_also_takes_a_form_body(user):
 
 
 def test_the_token_authenticates_api_requests(user, conversation):
-    token = APIClient().post(
-        "/api/auth/token/", {"username": user.username, "password": "correct horse battery staple"}, format="json"
-    ).json()["token"]
+    token = (
+        APIClient()
+        .post(
+            "/api/auth/token/", {"username": user.username, "password": "correct horse battery staple"}, format="json"
+        )
+        .json()["token"]
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
 
@@ -156,4 +160,3 @@ def test_session_authenticated_writes_need_the_csrf_token(user):
 @pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/", "/healthz"])
 def test_schema_docs_and_health_need_no_credentials(db, path):
     assert APIClient().get(path).status_code == 200
-

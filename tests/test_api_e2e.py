@@ -44,13 +44,27 @@ def server(transactional_db, tmp_path):
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
     subprocess.run(
         [*manage, "createsuperuser", "--noinput", "--username", "e2e", "--email", "e2e@example.com"],
-        env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+        env=env,
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{free_port()}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "chatsite.wsgi", "--bind", base.removeprefix("http://"),
-         "--workers", "2", "--log-level", "warning"],
-        env=env, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "chatsite.wsgi",
+            "--bind",
+            base.removeprefix("http://"),
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     try:
         deadline = time.monotonic() + 60

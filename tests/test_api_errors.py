@@ -67,7 +67,9 @@ def test_unstorable_characters_are_a_400_naming_the_field(api, conversation, tex
     ],
 )
 def test_an_unknown_key_with_a_lone_surrogate_is_a_400_naming_it_escaped(api, conversation, method, path, body):
-    url = {"CONVERSATION": f"/api/conversations/{conversation.id}/", "MESSAGES": messages_url(conversation)}.get(path, path)
+    url = {"CONVERSATION": f"/api/conversations/{conversation.id}/", "MESSAGES": messages_url(conversation)}.get(
+        path, path
+    )
 
     response = getattr(api, method)(url, body, content_type="application/json")
 
@@ -91,7 +93,9 @@ def test_a_batch_item_with_a_lone_surrogate_key_is_named_escaped(api, conversati
 @pytest.mark.parametrize("charset", ["rot13", "zlib", "base64"])
 def test_a_charset_that_is_not_a_text_encoding_is_415(api, conversation, charset):
     response = api.post(
-        messages_url(conversation), b'{"role": "user", "content": "x"}', content_type=f"application/json; charset={charset}"
+        messages_url(conversation),
+        b'{"role": "user", "content": "x"}',
+        content_type=f"application/json; charset={charset}",
     )
 
     assert_json_error(response, 415)
@@ -114,7 +118,9 @@ def test_the_docs_page_ignores_a_stale_token(db, query):
     assert response.status_code == (200 if not query else 404)
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+)
 def test_a_body_that_is_not_json_is_415(api, conversation, content_type):
     response = api.post(messages_url(conversation), b"role=user&content=hi", content_type=content_type)
 
@@ -177,15 +183,31 @@ def at(position, **tokens):
 @pytest.mark.parametrize(
     "cursor",
     [
-        encoded("p=not-a-date"), encoded("p=2024-01-01&o=abc"), encoded("r=x"),
+        encoded("p=not-a-date"),
+        encoded("p=2024-01-01&o=abc"),
+        encoded("r=x"),
         # A date that exists, but not once moved to UTC (it would overflow in the database).
-        at("9999-12-31 23:59:59-01:00"), at("0001-01-01 00:00:00+01:00"),
+        at("9999-12-31 23:59:59-01:00"),
+        at("0001-01-01 00:00:00+01:00"),
         at("2024-01-01 00:00:00"),  # naive: the server always writes the offset
-        at("2024-02-30 00:00:00+00:00"), at("2024-01-01 00:00:00+24:00"),
-        encoded("o=-1"), encoded("o=1e3"), encoded("o= 7"), encoded("o=" + "9" * 30), encoded("r=2"),
-        encoded("p=2024-01-01&p=2025-01-01"), encoded("q=1"), encoded("p"),
+        at("2024-02-30 00:00:00+00:00"),
+        at("2024-01-01 00:00:00+24:00"),
+        encoded("o=-1"),
+        encoded("o=1e3"),
+        encoded("o= 7"),
+        encoded("o=" + "9" * 30),
+        encoded("r=2"),
+        encoded("p=2024-01-01&p=2025-01-01"),
+        encoded("q=1"),
+        encoded("p"),
         encoded("p=%FF"),
-        "!!!!", "%%%", "====", "cD0x", "cD0xIA", "é", "Zm9v" * 300,
+        "!!!!",
+        "%%%",
+        "====",
+        "cD0x",
+        "cD0xIA",
+        "é",
+        "Zm9v" * 300,
     ],
 )
 def test_a_cursor_the_server_did_not_issue_is_404_on_conversations(api, conversation, cursor):
@@ -197,8 +219,18 @@ def test_a_cursor_the_server_did_not_issue_is_404_on_conversations(api, conversa
 
 @pytest.mark.parametrize(
     "cursor",
-    [encoded("p=abc"), encoded("p=-1"), encoded("p=2147483648"), encoded("p=1.5"), encoded("p=\u0663"),
-     encoded("p=1_0"), encoded("p= 1"), encoded("p="), "!!!!", "%%%"],
+    [
+        encoded("p=abc"),
+        encoded("p=-1"),
+        encoded("p=2147483648"),
+        encoded("p=1.5"),
+        encoded("p=\u0663"),
+        encoded("p=1_0"),
+        encoded("p= 1"),
+        encoded("p="),
+        "!!!!",
+        "%%%",
+    ],
 )
 def test_a_cursor_the_server_did_not_issue_is_404_on_messages(api, conversation, cursor):
     assert_json_error(api.get(messages_url(conversation), {"cursor": cursor}), 404)

@@ -53,10 +53,13 @@ def with_real_ids(case, user):
         except ValueError:
             continue
         conversation = make_conversation(user=user, title="fuzzed")
-        services.add_messages(conversation, [
-            {"role": "system", "content": "Be brief."},
-            {"role": "assistant", "content": None, "tool_calls": [tool_call()]},
-        ])
+        services.add_messages(
+            conversation,
+            [
+                {"role": "system", "content": "Be brief."},
+                {"role": "assistant", "content": None, "tool_calls": [tool_call()]},
+            ],
+        )
         params[name] = str(conversation.id)
 
 

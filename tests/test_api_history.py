@@ -28,10 +28,14 @@ def long_turns(conversation):
             {"role": "tool", "tool_call_id": "call_1", "content": "18C"},
             {"role": "assistant", "content": "18C."},
             {"role": "user", "content": "And Rome and Oslo?"},
-            {"role": "assistant", "content": "Checking.", "tool_calls": [
-                {**tool_call("call_2", arguments='{"city": "Rome"}'), "x-trace": {"id": 7}},
-                tool_call("call_3", arguments='{"city": "Oslo"}'),
-            ]},
+            {
+                "role": "assistant",
+                "content": "Checking.",
+                "tool_calls": [
+                    {**tool_call("call_2", arguments='{"city": "Rome"}'), "x-trace": {"id": 7}},
+                    tool_call("call_3", arguments='{"city": "Oslo"}'),
+                ],
+            },
             {"role": "tool", "tool_call_id": "call_2", "content": "25C"},
             {"role": "tool", "tool_call_id": "call_3", "content": "9C"},
         ],

@@ -33,9 +33,7 @@ odd_text = st.text(
     alphabet=st.one_of(st.characters(codec=None, exclude_categories=()), st.sampled_from(ODD_CHARACTERS)),
     max_size=30,
 )
-huge_ints = st.one_of(
-    st.integers(), st.sampled_from([2**31, 2**63, -(2**63) - 1, 2**64, 10**100, -(10**300)])
-)
+huge_ints = st.one_of(st.integers(), st.sampled_from([2**31, 2**63, -(2**63) - 1, 2**64, 10**100, -(10**300)]))
 floats = st.one_of(st.floats(), st.sampled_from([1e308, -1e308, 5e-324, 1e400]))
 scalars = st.one_of(st.none(), st.booleans(), huge_ints, floats, odd_text)
 MESSAGE_KEYS = ["role", "content", "name", "tool_calls", "tool_call_id", "metadata", "refusal", "seq", "id"]
@@ -43,9 +41,7 @@ CONVERSATION_KEYS = ["id", "title", "metadata", "archived", "message_count", "us
 keys = st.one_of(odd_text, st.sampled_from(MESSAGE_KEYS + CONVERSATION_KEYS + ["type", "function", "text"]))
 json_values = st.recursive(
     scalars,
-    lambda children: st.one_of(
-        st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=4)
-    ),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=4)),
     max_leaves=12,
 )
 
@@ -103,8 +99,20 @@ def bodies(shaped):
 query_text = st.one_of(
     odd_text.map(lambda text: urllib.parse.quote(text.encode("utf-8", "surrogatepass"))),
     st.binary(max_size=20).map(urllib.parse.quote_from_bytes),
-    st.sampled_from(["", "%", "%zz", "true", "-1", "99999999999999999999", "2024-01-01T00:00:00Z",
-                     "9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00", "2024-01-01T00:00:00+23:59"]),
+    st.sampled_from(
+        [
+            "",
+            "%",
+            "%zz",
+            "true",
+            "-1",
+            "99999999999999999999",
+            "2024-01-01T00:00:00Z",
+            "9999-12-31T23:59:59-01:00",
+            "0001-01-01T00:00:00+01:00",
+            "2024-01-01T00:00:00+23:59",
+        ]
+    ),
 )
 
 
@@ -116,8 +124,11 @@ def cursor_text(position):
                     {k: v for k, v in {"o": offset, "r": reverse, "p": position}.items() if v is not None} | extra
                 ).encode()
             ).decode(),
-            st.one_of(st.none(), st.sampled_from(["0", "5", "-1", "1001", "1e3", " 7", "99999999999999999999"]),
-                      st.integers().map(str)),
+            st.one_of(
+                st.none(),
+                st.sampled_from(["0", "5", "-1", "1001", "1e3", " 7", "99999999999999999999"]),
+                st.integers().map(str),
+            ),
             st.one_of(st.none(), st.sampled_from(["0", "1", "2", "-1", "x", ""])),
             st.one_of(st.none(), position, odd_text),
             st.dictionaries(st.sampled_from(["o", "r", "p", "q"]), st.text(max_size=5), max_size=1),
@@ -130,8 +141,16 @@ def cursor_text(position):
 
 datetimes_text = st.one_of(
     st.datetimes(timezones=st.timezones()).map(str),
-    st.sampled_from(["9999-12-31 23:59:59-01:00", "0001-01-01 00:00:00+01:00", "2024-01-01 00:00:00",
-                     "2024-01-01 00:00:00+23:59", "2024-02-30 00:00:00+00:00", "2024-01-01T00:00:00Z"]),
+    st.sampled_from(
+        [
+            "9999-12-31 23:59:59-01:00",
+            "0001-01-01 00:00:00+01:00",
+            "2024-01-01 00:00:00",
+            "2024-01-01 00:00:00+23:59",
+            "2024-02-30 00:00:00+00:00",
+            "2024-01-01T00:00:00Z",
+        ]
+    ),
 )
 seqs_text = st.one_of(
     st.integers().map(str), st.sampled_from(["0", "1", str(2**31 - 1), str(2**31), "٣", "1_0", " 1", "+1"])
@@ -141,9 +160,11 @@ seqs_text = st.one_of(
 def stored():
     """Every row a rejected request could have written."""
     return (
-        list(Conversation.objects.order_by("pk").values_list(
-            "pk", "user_id", "title", "metadata", "archived", "message_count", "updated_at"
-        )),
+        list(
+            Conversation.objects.order_by("pk").values_list(
+                "pk", "user_id", "title", "metadata", "archived", "message_count", "updated_at"
+            )
+        ),
         list(Message.objects.order_by("pk").values_list("pk", flat=True)),
         list(ToolCall.objects.order_by("pk").values_list("pk", flat=True)),
         list(IdempotencyKey.objects.order_by("pk").values_list("pk", flat=True)),
@@ -167,7 +188,9 @@ def fuzz(test, *strategies):
     """Run ``test`` under hypothesis in seeded rounds until this test's share of the budget is spent."""
     stop_at = time.monotonic() + FUZZ_SECONDS / FUZZ_TESTS
     run = settings(
-        max_examples=EXAMPLES_PER_ROUND, deadline=None, database=None,
+        max_examples=EXAMPLES_PER_ROUND,
+        deadline=None,
+        database=None,
         suppress_health_check=list(HealthCheck),
     )(given(*strategies)(test))
     round_number = 0
@@ -181,10 +204,13 @@ def world(user, db):
     """The caller, one of their conversations with a tool call to answer, and another user's."""
     cache.clear()  # throttling counts must not carry over into thousands of requests
     conversation = make_conversation(user=user, title="Mine")
-    services.add_messages(conversation, [
-        {"role": "system", "content": "Be brief."},
-        {"role": "assistant", "content": None, "tool_calls": [tool_call()]},
-    ])
+    services.add_messages(
+        conversation,
+        [
+            {"role": "system", "content": "Be brief."},
+            {"role": "assistant", "content": None, "tool_calls": [tool_call()]},
+        ],
+    )
     theirs = make_conversation(title="Theirs")
     return {"client": api_client_for(user), "conversation": conversation, "theirs": theirs}
 
@@ -199,18 +225,18 @@ def conversation_url(world, which):
 
 def test_creating_a_conversation_from_any_body(world):
     def check(body):
-        assert_answers_sanely(lambda: world["client"].post(
-            "/api/conversations/", body, content_type="application/json"
-        ))
+        assert_answers_sanely(
+            lambda: world["client"].post("/api/conversations/", body, content_type="application/json")
+        )
 
     fuzz(check, bodies(plausible_conversations))
 
 
 def test_changing_a_conversation_from_any_body(world):
     def check(which, body):
-        assert_answers_sanely(lambda: world["client"].patch(
-            conversation_url(world, which), body, content_type="application/json"
-        ))
+        assert_answers_sanely(
+            lambda: world["client"].patch(conversation_url(world, which), body, content_type="application/json")
+        )
 
     fuzz(check, st.sampled_from(["mine", "mine", "theirs", "missing"]), bodies(plausible_conversations))
 
@@ -218,9 +244,11 @@ def test_changing_a_conversation_from_any_body(world):
 def test_appending_messages_from_any_body_and_idempotency_key(world):
     def check(which, body, key):
         headers = {} if key is None else {"HTTP_IDEMPOTENCY_KEY": key}
-        assert_answers_sanely(lambda: world["client"].post(
-            conversation_url(world, which) + "messages/", body, content_type="application/json", **headers
-        ))
+        assert_answers_sanely(
+            lambda: world["client"].post(
+                conversation_url(world, which) + "messages/", body, content_type="application/json", **headers
+            )
+        )
 
     keys_or_none = st.one_of(st.none(), odd_text, st.just("k" * 300), st.just("retry-1"))
     fuzz(check, st.sampled_from(["mine", "mine", "mine", "theirs"]), bodies(plausible_messages), keys_or_none)
@@ -237,12 +265,34 @@ def test_bodies_of_any_media_type_and_charset(world):
         check,
         st.sampled_from(["conversations", "messages", "token"]),
         st.one_of(
-            st.sampled_from(["", "application/json", "text/plain", "application/x-www-form-urlencoded",
-                             "multipart/form-data", "multipart/form-data; boundary=x", "application/json; charset"]),
-            st.sampled_from(["utf-8", "utf-16", "utf-7", "latin-1", "rot13", "base64", "zlib", "idna",
-                             "punycode", "unicode_escape", "nonsense", "utf-8-sig", "cp1252"]).map(
-                lambda charset: f"application/json; charset={charset}"
+            st.sampled_from(
+                [
+                    "",
+                    "application/json",
+                    "text/plain",
+                    "application/x-www-form-urlencoded",
+                    "multipart/form-data",
+                    "multipart/form-data; boundary=x",
+                    "application/json; charset",
+                ]
             ),
+            st.sampled_from(
+                [
+                    "utf-8",
+                    "utf-16",
+                    "utf-7",
+                    "latin-1",
+                    "rot13",
+                    "base64",
+                    "zlib",
+                    "idna",
+                    "punycode",
+                    "unicode_escape",
+                    "nonsense",
+                    "utf-8-sig",
+                    "cp1252",
+                ]
+            ).map(lambda charset: f"application/json; charset={charset}"),
         ),
         st.one_of(st.binary(max_size=60), bodies(plausible_messages).map(lambda text: text.encode("utf-8"))),
     )
@@ -255,8 +305,21 @@ def test_listing_conversations_with_any_query_and_cursor(world):
             query += "&cursor=" + urllib.parse.quote(cursor)
         assert_answers_sanely(lambda: world["client"].get("/api/conversations/?" + query))
 
-    names = st.sampled_from(["search", "archived", "created_after", "created_before", "updated_after",
-                             "updated_before", "page_size", "format", "ordering", "cursor", "x"])
+    names = st.sampled_from(
+        [
+            "search",
+            "archived",
+            "created_after",
+            "created_before",
+            "updated_after",
+            "updated_before",
+            "page_size",
+            "format",
+            "ordering",
+            "cursor",
+            "x",
+        ]
+    )
     fuzz(
         check,
         st.lists(st.tuples(names, st.one_of(query_text, datetimes_text.map(urllib.parse.quote))), max_size=4),
@@ -291,14 +354,24 @@ def test_any_path_segment_and_method_on_every_route(world):
     fuzz(
         check,
         st.sampled_from(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]),
-        st.sampled_from([
-            "/api/conversations/{any}/", "/api/conversations/{any}/history/", "/api/conversations/{any}/messages/",
-            "/api/conversations/{id}/messages/{seq}/", "/api/conversations/", "/api/auth/token/",
-            "/api/schema/", "/api/docs/", "/healthz", "/api/{any}",
-        ]),
+        st.sampled_from(
+            [
+                "/api/conversations/{any}/",
+                "/api/conversations/{any}/history/",
+                "/api/conversations/{any}/messages/",
+                "/api/conversations/{id}/messages/{seq}/",
+                "/api/conversations/",
+                "/api/auth/token/",
+                "/api/schema/",
+                "/api/docs/",
+                "/healthz",
+                "/api/{any}",
+            ]
+        ),
         st.one_of(
             odd_text.map(lambda text: text.encode("utf-8", "surrogatepass").decode("latin-1")),
-            seqs_text, st.uuids().map(str),
+            seqs_text,
+            st.uuids().map(str),
         ),
     )
 
@@ -337,15 +410,25 @@ def test_the_token_route_schema_docs_and_healthz_without_credentials(world):
 def test_accept_headers_and_renderers_on_errors(world):
     def check(accept, body):
         url = conversation_url(world, "mine") + "messages/"
-        assert_answers_sanely(lambda: world["client"].post(
-            url, body, content_type="application/json", HTTP_ACCEPT=accept
-        ))
+        assert_answers_sanely(
+            lambda: world["client"].post(url, body, content_type="application/json", HTTP_ACCEPT=accept)
+        )
 
     fuzz(
         check,
         st.one_of(
-            st.sampled_from(["text/html", "application/json; indent=4", "application/json; indent=x",
-                             "application/json; indent=99999", "*/*", "application/xml", "", "text/html; q=0.1"]),
+            st.sampled_from(
+                [
+                    "text/html",
+                    "application/json; indent=4",
+                    "application/json; indent=x",
+                    "application/json; indent=99999",
+                    "*/*",
+                    "application/xml",
+                    "",
+                    "text/html; q=0.1",
+                ]
+            ),
             st.text(max_size=20).map(lambda text: text.encode("utf-8").decode("latin-1")),
         ),
         bodies(plausible_messages),

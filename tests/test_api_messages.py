@@ -4,7 +4,7 @@ from django.utils.dateparse import parse_datetime
 
 from chathistory import services
 from chathistory.models import Message
-from tests.factories import make_conversation, make_message, tool_call
+from tests.factories import make_message, tool_call
 
 
 def messages_url(conversation_id):
@@ -38,7 +38,16 @@ def test_list_returns_messages_in_seq_order_with_the_documented_fields(api, tool
     assert seqs(response) == [1, 2, 3, 4, 5]
     first = response.json()["results"][0]
     assert set(first) == {
-        "id", "seq", "role", "content", "name", "refusal", "tool_calls", "tool_call_id", "metadata", "created_at",
+        "id",
+        "seq",
+        "role",
+        "content",
+        "name",
+        "refusal",
+        "tool_calls",
+        "tool_call_id",
+        "metadata",
+        "created_at",
     }
     assert response.json()["results"][2]["tool_calls"] == [tool_call()]
     assert parse_datetime(first["created_at"]).utcoffset() is not None
@@ -125,11 +134,16 @@ def test_append_updates_the_conversation(api, conversation):
 
 @pytest.mark.parametrize(
     "body, field",
-    [({"role": "user", "contnet": "typo"}, "contnet"), ({"role": "user", "content": "x", "seq": 4}, "seq"),
-     ({"role": "wizard", "content": "x"}, "role"), ({"role": "user", "content": "a\x00"}, "content"),
-     ({"role": "assistant"}, "content"), ({"role": "user", "content": "x", "tool_calls": [tool_call()]}, "tool_calls"),
-     ({"role": "tool", "content": "x", "tool_call_id": "nope"}, "tool_call_id"),
-     ({"role": "user", "content": "x", "metadata": None}, "metadata")],
+    [
+        ({"role": "user", "contnet": "typo"}, "contnet"),
+        ({"role": "user", "content": "x", "seq": 4}, "seq"),
+        ({"role": "wizard", "content": "x"}, "role"),
+        ({"role": "user", "content": "a\x00"}, "content"),
+        ({"role": "assistant"}, "content"),
+        ({"role": "user", "content": "x", "tool_calls": [tool_call()]}, "tool_calls"),
+        ({"role": "tool", "content": "x", "tool_call_id": "nope"}, "tool_call_id"),
+        ({"role": "user", "content": "x", "metadata": None}, "metadata"),
+    ],
 )
 def test_append_one_invalid_message_is_a_400_naming_the_field(api, conversation, body, field):
     response = api.post(messages_url(conversation.id), body, format="json")

@@ -59,8 +59,16 @@ def test_list_filters_are_documented(schema):
         p["name"] for p in schema["paths"]["/api/conversations/{conversation_pk}/messages/"]["get"]["parameters"]
     }
 
-    assert {"search", "archived", "created_after", "created_before", "updated_after", "updated_before",
-            "cursor", "page_size"} <= names
+    assert {
+        "search",
+        "archived",
+        "created_after",
+        "created_before",
+        "updated_after",
+        "updated_before",
+        "cursor",
+        "page_size",
+    } <= names
     assert {"role", "after_seq", "before_seq", "cursor", "page_size"} <= message_names
 
 

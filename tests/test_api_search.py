@@ -178,6 +178,10 @@ def test_the_schema_documents_the_route_and_its_parameters(db):
     operation = schema["paths"]["/api/search/"]["get"]
 
     assert {parameter["name"] for parameter in operation["parameters"]} == {
-        "q", "conversation", "role", "cursor", "page_size",
+        "q",
+        "conversation",
+        "role",
+        "cursor",
+        "page_size",
     }
     assert {"200", "400", "401", "404"} <= set(operation["responses"])

@@ -27,15 +27,22 @@ def as_json(data) -> str:
 
 def stored_messages(conversation):
     make_message(conversation, role="system", content="", name="setup")
-    make_message(conversation, role="assistant", content=None, tool_calls=[tool_call("c1")],
-                 metadata={"model": "gpt-4o", "n": [1, 1.0, None, True]})
+    make_message(
+        conversation,
+        role="assistant",
+        content=None,
+        tool_calls=[tool_call("c1")],
+        metadata={"model": "gpt-4o", "n": [1, 1.0, None, True]},
+    )
     make_message(conversation, role="tool", tool_call_id="c1", content='{"temp_c": 18}')
     return list(Message.objects.in_conversation(conversation))
 
 
 def test_message_serializer_matches_drf_field_for_field(conversation):
     messages = stored_messages(conversation)
-    assert as_json(MessageSerializer(messages, many=True).data) == as_json(GenericMessageSerializer(messages, many=True).data)
+    assert as_json(MessageSerializer(messages, many=True).data) == as_json(
+        GenericMessageSerializer(messages, many=True).data
+    )
 
 
 def test_conversation_serializer_matches_drf_field_for_field(user):

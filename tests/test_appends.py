@@ -37,7 +37,9 @@ def test_a_plain_append_reserves_its_seq_and_inserts(conversation):
     else:
         assert [s.split()[0].upper() for s in sql] == ["UPDATE", "INSERT"]
     assert list(Message.objects.filter(conversation=conversation).order_by("seq").values_list("seq", flat=True)) == [
-        1, 2, 3,
+        1,
+        2,
+        3,
     ]
 
 
@@ -94,8 +96,12 @@ def test_the_insert_writes_every_concrete_column_of_message(conversation):
 
 def test_every_field_given_comes_back_from_the_database(conversation):
     made = services.add_message(
-        conversation, role="assistant", content="Sunny.", name="forecaster",
-        tool_calls=[tool_call("w")], metadata={"model": "m", "usage": {"total_tokens": 3}},
+        conversation,
+        role="assistant",
+        content="Sunny.",
+        name="forecaster",
+        tool_calls=[tool_call("w")],
+        metadata={"model": "m", "usage": {"total_tokens": 3}},
     )
     stored = Message.objects.get(pk=made.pk)
     for field in statements.message_insert_fields():
@@ -135,10 +141,13 @@ def test_a_call_id_made_again_is_refused_before_any_insert(conversation):
 
 def test_a_batch_answer_to_a_call_made_later_in_the_batch_is_unknown(conversation, nothing_stored):
     with nothing_stored() as rejection:
-        services.add_messages(conversation, [
-            {"role": "tool", "tool_call_id": "a", "content": "early"},
-            {"role": "assistant", "content": None, "tool_calls": [tool_call("a")]},
-        ])
+        services.add_messages(
+            conversation,
+            [
+                {"role": "tool", "tool_call_id": "a", "content": "early"},
+                {"role": "assistant", "content": None, "tool_calls": [tool_call("a")]},
+            ],
+        )
     assert list(rejection.value.errors[0]) == ["tool_call_id"]
     assert rejection.value.errors[1] == {}
 

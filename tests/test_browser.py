@@ -10,8 +10,14 @@ from tests.factories import make_conversation, make_user, tool_call
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 pytestmark = pytest.mark.skipif(
@@ -28,15 +34,21 @@ def operator(transactional_db):
 @pytest.fixture
 def conversations(transactional_db):
     weather = make_conversation(title="Weather in Paris")
-    services.add_messages(weather, [
-        {"role": "system", "content": "You are a helpful travel assistant."},
-        {"role": "user", "content": "What's the weather in Paris? <b>not bold</b> 🌦️"},
-        {"role": "assistant", "content": None,
-         "tool_calls": [tool_call("call_7", "get_weather", '{"city":"Paris","unit":"C"}')],
-         "metadata": {"model": "gpt-4o-mini", "finish_reason": "tool_calls"}},
-        {"role": "tool", "tool_call_id": "call_7", "content": '{"temperature": 18, "conditions": "sunny"}'},
-        {"role": "assistant", "content": "It is 18 °C and sunny in Paris."},
-    ])
+    services.add_messages(
+        weather,
+        [
+            {"role": "system", "content": "You are a helpful travel assistant."},
+            {"role": "user", "content": "What's the weather in Paris? <b>not bold</b> 🌦️"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [tool_call("call_7", "get_weather", '{"city":"Paris","unit":"C"}')],
+                "metadata": {"model": "gpt-4o-mini", "finish_reason": "tool_calls"},
+            },
+            {"role": "tool", "tool_call_id": "call_7", "content": '{"temperature": 18, "conditions": "sunny"}'},
+            {"role": "assistant", "content": "It is 18 °C and sunny in Paris."},
+        ],
+    )
     long = make_conversation(title="Long support chat")
     services.add_messages(long, [{"role": "user", "content": f"Line {n}"} for n in range(1, 251)])
     make_conversation(title="Refund for order 1234")
@@ -80,7 +92,10 @@ def open_by_title(page, live_server, query, title):
 
 def test_an_operator_finds_a_conversation_and_reads_its_transcript(operator, conversations, live_server, page):
     static_statuses = {}
-    page.on("response", lambda response: "/static/" in response.url and static_statuses.update({response.url: response.status}))
+    page.on(
+        "response",
+        lambda response: "/static/" in response.url and static_statuses.update({response.url: response.status}),
+    )
 
     log_in(page, live_server)
     open_by_title(page, live_server, "paris", "Weather in Paris")
@@ -88,7 +103,11 @@ def test_an_operator_finds_a_conversation_and_reads_its_transcript(operator, con
     messages = page.locator(".chm-message")
     assert [messages.nth(n).get_attribute("data-seq") for n in range(messages.count())] == ["1", "2", "3", "4", "5"]
     assert [role.lower() for role in page.locator(".chm-role").all_inner_texts()] == [
-        "system", "user", "assistant", "tool", "assistant"
+        "system",
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
     ]
     assert "<b>not bold</b> 🌦️" in page.locator("#m2 .chm-content").inner_text()
     call = page.locator("#m3 .chm-call")

@@ -30,7 +30,7 @@ def _in_threads(count: int, work) -> list:
         try:
             barrier.wait()
             outcomes[index] = work(index)
-        except Exception as error:  # noqa: BLE001  (reported to the test, which asserts on it)
+        except Exception as error:
             outcomes[index] = error
         finally:
             connection.close()
@@ -104,8 +104,11 @@ def test_racing_answers_to_one_tool_call_store_exactly_one():
     stored = [outcome for outcome in outcomes if isinstance(outcome, Message)]
     assert len(stored) == 1 and len(rejected) == 1, outcomes
     assert set(rejected[0].errors) == {"tool_call_id"}
-    assert list(Message.objects.filter(conversation=conversation).order_by("seq").values_list("seq", "tool_call_id")) == [
-        (1, None), (2, "call_1"),
+    assert list(
+        Message.objects.filter(conversation=conversation).order_by("seq").values_list("seq", "tool_call_id")
+    ) == [
+        (1, None),
+        (2, "call_1"),
     ]
     assert Conversation.objects.get(pk=conversation.pk).message_count == 2
 

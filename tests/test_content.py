@@ -47,9 +47,7 @@ def test_every_message_of_the_corpus_is_valid():
         ), message
 
 
-@pytest.mark.parametrize(
-    "content", ["", "Hello", "e\u0301 \u05e9\u05dc\u05d5\u05dd \U0001f600\r\n"]
-)
+@pytest.mark.parametrize("content", ["", "Hello", "e\u0301 \u05e9\u05dc\u05d5\u05dd \U0001f600\r\n"])
 def test_any_string_is_content(content):
     assert errors_of("user", content) == {}
 
@@ -172,9 +170,7 @@ def test_a_malformed_part_is_named_by_the_value_to_fix(part, path):
 
 
 def test_a_malformed_refusal_part_is_named():
-    assert list(errors_of("assistant", [{"type": "refusal", "refusal": 1}])) == [
-        "content[0].refusal"
-    ]
+    assert list(errors_of("assistant", [{"type": "refusal", "refusal": 1}])) == ["content[0].refusal"]
 
 
 def test_each_bad_part_of_a_list_is_named_by_its_index():
@@ -280,9 +276,7 @@ def test_a_malformed_refusal_is_rejected(refusal):
     ],
 )
 def test_an_assistant_message_needs_content_tool_calls_or_a_refusal(content, refusal, tool_calls):
-    assert (
-        presence_errors("assistant", content=content, refusal=refusal, tool_calls=tool_calls) == {}
-    )
+    assert presence_errors("assistant", content=content, refusal=refusal, tool_calls=tool_calls) == {}
 
 
 def test_an_assistant_message_with_none_of_them_names_content():
@@ -297,10 +291,7 @@ def test_other_roles_need_content(role):
 
 
 def test_an_unknown_role_leaves_the_role_rules_to_the_role_check():
-    assert (
-        body_errors(role="wizard", content=None, refusal=None, tool_calls=None, max_length=LIMIT)
-        == {}
-    )
+    assert body_errors(role="wizard", content=None, refusal=None, tool_calls=None, max_length=LIMIT) == {}
 
 
 def test_body_errors_gathers_every_field():
@@ -408,8 +399,6 @@ def test_nul_and_lone_surrogates_are_rejected_anywhere_in_tool_calls(bad, make, 
 
 
 def test_a_wrong_tool_call_type_is_quoted_safely():
-    (message,) = tool_calls_errors("assistant", [{**function_call("c"), "type": "\udc00"}])[
-        "tool_calls[0].type"
-    ]
+    (message,) = tool_calls_errors("assistant", [{**function_call("c"), "type": "\udc00"}])["tool_calls[0].type"]
     assert "\udc00" not in message
     assert "\\udc00" in message

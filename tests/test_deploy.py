@@ -29,7 +29,8 @@ def run_python(args: list[str], **env: str) -> subprocess.CompletedProcess:
 def test_check_deploy_is_clean_with_the_documented_production_environment():
     result = run_python(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50), **PRODUCTION,
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        **PRODUCTION,
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
@@ -39,7 +40,8 @@ def test_check_deploy_fails_without_https():
     environment = {**PRODUCTION, "DJANGO_HTTPS": "0"}
     result = run_python(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50), **environment,
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        **environment,
     )
     assert result.returncode != 0
     assert "security.W008" in result.stderr  # SECURE_SSL_REDIRECT
@@ -98,7 +100,9 @@ def test_gunicorn_config_runs_threaded_workers_with_timeouts(monkeypatch):
 
 
 def test_gunicorn_config_reads_the_environment(monkeypatch):
-    config = load_gunicorn_config(monkeypatch, GUNICORN_WORKERS="3", GUNICORN_THREADS="16", GUNICORN_BIND="0.0.0.0:9000")
+    config = load_gunicorn_config(
+        monkeypatch, GUNICORN_WORKERS="3", GUNICORN_THREADS="16", GUNICORN_BIND="0.0.0.0:9000"
+    )
     assert (config["workers"], config["threads"], config["bind"]) == (3, 16, "0.0.0.0:9000")
 
 
@@ -112,7 +116,10 @@ def test_gunicorn_access_log_leaves_out_query_strings_and_referrers(monkeypatch)
 def test_gunicorn_accepts_the_shipped_config():
     result = subprocess.run(
         [sys.executable, "-m", "gunicorn", "--check-config", "-c", "gunicorn.conf.py", "chatsite.wsgi"],
-        cwd=BASE_DIR, capture_output=True, text=True, timeout=60,
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={"PATH": os.environ.get("PATH", ""), "DJANGO_SECRET_KEY": "x", "DJANGO_DEBUG": "0"},
     )
     assert result.returncode == 0, result.stderr + result.stdout

@@ -82,8 +82,12 @@ def test_database_down_answers_503_with_retry_after_and_the_same_server_recovers
                 for index, (conversation, token) in enumerate(conversations.items())
             ]
             probe = create_conversation(server.url, tokens[0])
-            requests.post(f"{server.url}/api/conversations/{probe}/messages/", json={"role": "user", "content": "x"},
-                          headers=auth(tokens[0]), timeout=15).raise_for_status()
+            requests.post(
+                f"{server.url}/api/conversations/{probe}/messages/",
+                json={"role": "user", "content": "x"},
+                headers=auth(tokens[0]),
+                timeout=15,
+            ).raise_for_status()
             for appender in appenders:
                 appender.start()
             time.sleep(2)

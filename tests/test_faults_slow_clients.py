@@ -33,7 +33,7 @@ def _upload_slowly(port: int, path: str, token: str, sent: list[int]) -> None:
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.sendall(head)
         for start in range(0, len(body), CHUNK):
-            sock.sendall(body[start:start + CHUNK])
+            sock.sendall(body[start : start + CHUNK])
             sent[0] += CHUNK
             time.sleep(pause)
         sock.recv(1024)
@@ -59,8 +59,9 @@ def test_slow_uploads_do_not_stall_other_users_appends(served_database_url, tmp_
         deadline = time.monotonic() + UPLOAD_SECONDS - 2
         while time.monotonic() < deadline:
             started = time.monotonic()
-            response = session.post(fast_url, json={"role": "user", "content": "hi"}, headers=auth(fast_token),
-                                    timeout=10)
+            response = session.post(
+                fast_url, json={"role": "user", "content": "hi"}, headers=auth(fast_token), timeout=10
+            )
             latencies.append(time.monotonic() - started)
             statuses.append(response.status_code)
         uploads_busy = sum(upload.is_alive() for upload in uploads)
@@ -68,8 +69,10 @@ def test_slow_uploads_do_not_stall_other_users_appends(served_database_url, tmp_
             upload.join(UPLOAD_SECONDS + 20)
 
     p99 = statistics.quantiles(latencies, n=100)[98]
-    print(f"\nslow clients: {len(latencies)} appends meanwhile, p50 {statistics.median(latencies) * 1000:.0f} ms, "
-          f"p99 {p99 * 1000:.0f} ms, {sent[0] // 2**20} MiB uploaded slowly")
+    print(
+        f"\nslow clients: {len(latencies)} appends meanwhile, p50 {statistics.median(latencies) * 1000:.0f} ms, "
+        f"p99 {p99 * 1000:.0f} ms, {sent[0] // 2**20} MiB uploaded slowly"
+    )
     assert uploads_busy == SLOW_CLIENTS  # the slow uploads were still going while the others appended
     assert set(statuses) == {201}
     assert len(latencies) >= 20

@@ -35,12 +35,12 @@ from chathistory import services
 from chathistory.models import Conversation
 index, shared, own = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 seqs = {shared: [], own: []}
-for n in range(%d):
-    target = shared if n %% 2 == 0 else own
+for n in range(APPENDS):
+    target = shared if n % 2 == 0 else own
     conversation = Conversation.objects.get(pk=target)
     seqs[target].append(services.add_message(conversation, role="user", content=f"{index}:{n}").seq)
 print(json.dumps(seqs))
-""" % APPENDS
+""".replace("APPENDS", str(APPENDS))
 
 
 def test_eight_writer_processes_on_one_sqlite_file_never_lock_and_leave_no_gap(tmp_path):
@@ -49,8 +49,14 @@ def test_eight_writer_processes_on_one_sqlite_file_never_lock_and_leave_no_gap(t
     migrate(env)
     shared, *own = json.loads(manage(env, "shell", "-c", _SETUP.format(count=PROCESSES + 1)).strip().splitlines()[-1])
     writers = [
-        subprocess.Popen([sys.executable, "-c", _WRITER, str(index), shared, own[index]], cwd=BASE_DIR, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(index), shared, own[index]],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for index in range(PROCESSES)
     ]
     try:
@@ -60,7 +66,7 @@ def test_eight_writer_processes_on_one_sqlite_file_never_lock_and_leave_no_gap(t
             writer.kill()
             writer.wait()
 
-    errors = [stderr for (_, stderr), writer in zip(outcomes, writers) if writer.returncode != 0]
+    errors = [stderr for (_, stderr), writer in zip(outcomes, writers, strict=True) if writer.returncode != 0]
     assert errors == []
     assert not any("database is locked" in stderr for _, stderr in outcomes)
     per_process = [json.loads(stdout) for stdout, _ in outcomes]

@@ -95,7 +95,10 @@ def test_the_deployed_settings_print_a_server_errors_traceback_to_stderr_with_de
         f"    print(Client(raise_request_exception=False).post('/explode/', {{'content': {SECRET!r}}}).status_code)\n"
     )
     result = run_python(
-        ["-c", code], DJANGO_SETTINGS_MODULE="chatsite.settings", DJANGO_SECRET_KEY="x", DJANGO_DEBUG="0",
+        ["-c", code],
+        DJANGO_SETTINGS_MODULE="chatsite.settings",
+        DJANGO_SECRET_KEY="x",
+        DJANGO_DEBUG="0",
         DATABASE_URL="sqlite:///:memory:",
     )
 

@@ -100,18 +100,14 @@ def test_a_chat_completion_gives_its_first_choice_and_its_facts():
 def test_the_model_dump_gives_what_the_object_gives():
     response = completion(ChatCompletionMessage(role="assistant", content="Hello!"))
 
-    assert message_from_model_response(response.model_dump()) == message_from_model_response(
-        response
+    assert message_from_model_response(response.model_dump()) == message_from_model_response(response)
+    assert message_from_model_response(response.choices[0].message.model_dump()) == message_from_model_response(
+        response.choices[0].message
     )
-    assert message_from_model_response(
-        response.choices[0].message.model_dump()
-    ) == message_from_model_response(response.choices[0].message)
 
 
 def test_a_refusal_is_kept_with_null_content():
-    response = completion(
-        ChatCompletionMessage(role="assistant", content=None, refusal="I can't help with that.")
-    )
+    response = completion(ChatCompletionMessage(role="assistant", content=None, refusal="I can't help with that."))
 
     message = message_from_model_response(response)
 
@@ -129,9 +125,7 @@ def test_a_refusal_is_kept_with_null_content():
 
 def test_parallel_tool_calls_are_kept_as_returned():
     calls = [weather_call("call_1", "Paris"), weather_call("call_2", "Rome")]
-    response = completion(
-        ChatCompletionMessage(role="assistant", content=None, tool_calls=calls), "tool_calls"
-    )
+    response = completion(ChatCompletionMessage(role="assistant", content=None, tool_calls=calls), "tool_calls")
 
     message = message_from_model_response(response)
 
@@ -146,9 +140,7 @@ def test_a_custom_tool_call_is_kept_as_returned():
     call = ChatCompletionMessageCustomToolCall(
         id="call_7", type="custom", custom=Custom(name="run_python", input="print(6 * 7)")
     )
-    response = completion(
-        ChatCompletionMessage(role="assistant", content=None, tool_calls=[call]), "tool_calls"
-    )
+    response = completion(ChatCompletionMessage(role="assistant", content=None, tool_calls=[call]), "tool_calls")
 
     message = message_from_model_response(response)
 
@@ -171,9 +163,7 @@ def test_keys_an_api_adds_to_a_tool_call_are_kept():
             "index": 0,
         }
     )
-    message = message_from_model_response(
-        ChatCompletionMessage(role="assistant", tool_calls=[call])
-    )
+    message = message_from_model_response(ChatCompletionMessage(role="assistant", tool_calls=[call]))
 
     assert message["tool_calls"][0]["index"] == 0
 
@@ -187,9 +177,7 @@ def test_a_bare_message_has_no_facts_to_give():
 def test_annotations_stay_with_the_text_they_annotate():
     citation = Annotation(
         type="url_citation",
-        url_citation=AnnotationURLCitation(
-            start_index=0, end_index=5, title="Paris", url="https://example.com/"
-        ),
+        url_citation=AnnotationURLCitation(start_index=0, end_index=5, title="Paris", url="https://example.com/"),
     )
     message = message_from_model_response(
         ChatCompletionMessage(role="assistant", content="Paris is sunny.", annotations=[citation])
@@ -206,12 +194,8 @@ def test_annotations_stay_with_the_text_they_annotate():
 
 
 def test_an_audio_answer_keeps_its_transcript_as_content():
-    audio = ChatCompletionAudio(
-        id="audio_1", data="UklGRg==", expires_at=1_700_003_600, transcript="Hello there."
-    )
-    message = message_from_model_response(
-        completion(ChatCompletionMessage(role="assistant", audio=audio))
-    )
+    audio = ChatCompletionAudio(id="audio_1", data="UklGRg==", expires_at=1_700_003_600, transcript="Hello there.")
+    message = message_from_model_response(completion(ChatCompletionMessage(role="assistant", audio=audio)))
 
     assert message["content"] == "Hello there."
 
@@ -237,9 +221,7 @@ def test_an_anthropic_answer_with_thinking_text_and_two_tool_uses():
         [
             ThinkingBlock(type="thinking", thinking="Two cities.", signature="c2lnbmF0dXJl"),
             TextBlock(type="text", text="Checking both."),
-            ToolUseBlock(
-                type="tool_use", id="toolu_1", name="get_weather", input={"city": "Paris"}
-            ),
+            ToolUseBlock(type="tool_use", id="toolu_1", name="get_weather", input={"city": "Paris"}),
             ToolUseBlock(type="tool_use", id="toolu_2", name="get_weather", input={"city": "Rome"}),
         ],
         stop_reason="tool_use",
@@ -284,9 +266,7 @@ def test_an_anthropic_answer_goes_back_to_anthropic_as_it_came():
         [
             ThinkingBlock(type="thinking", thinking="Hmm.", signature="c2ln"),
             TextBlock(type="text", text="Checking."),
-            ToolUseBlock(
-                type="tool_use", id="toolu_1", name="get_weather", input={"city": "Paris"}
-            ),
+            ToolUseBlock(type="tool_use", id="toolu_1", name="get_weather", input={"city": "Paris"}),
         ],
         stop_reason="tool_use",
     )
@@ -311,9 +291,7 @@ def test_an_anthropic_answer_goes_back_to_anthropic_as_it_came():
 
 
 def test_an_anthropic_text_answer_is_string_content():
-    message = message_from_model_response(
-        anthropic_message([TextBlock(type="text", text="Hello!")])
-    )
+    message = message_from_model_response(anthropic_message([TextBlock(type="text", text="Hello!")]))
 
     assert message["content"] == "Hello!"
     assert message["metadata"]["stop_reason"] == "end_turn"

@@ -65,7 +65,10 @@ def test_conversation_defaults(user):
     conversation = Conversation.objects.create(user=user)
     conversation.refresh_from_db()
     assert (conversation.title, conversation.metadata, conversation.archived, conversation.message_count) == (
-        "", {}, False, 0,
+        "",
+        {},
+        False,
+        0,
     )
     assert conversation.created_at.tzinfo is not None and conversation.updated_at.tzinfo is not None
 

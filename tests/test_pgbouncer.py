@@ -22,8 +22,13 @@ pytestmark = [
 
 def test_appends_and_history_through_pgbouncer_in_transaction_mode(served_database_url, settings, tmp_path):
     database = settings.DATABASES["default"]
-    with pgbouncer.PgBouncer(database["USER"], database["PASSWORD"], host=database["HOST"] or "127.0.0.1",
-                             port=int(database["PORT"] or 5432), pool_size=2) as bouncer:
+    with pgbouncer.PgBouncer(
+        database["USER"],
+        database["PASSWORD"],
+        host=database["HOST"] or "127.0.0.1",
+        port=int(database["PORT"] or 5432),
+        pool_size=2,
+    ) as bouncer:
         env = site_env(bouncer.url(database["NAME"]), DATABASE_TRANSACTION_POOLING="1")
         tokens = seed_tokens(env, 4)
         tally = Tally()
@@ -41,8 +46,9 @@ def test_appends_and_history_through_pgbouncer_in_transaction_mode(served_databa
             stop_all(appenders)
             result = audit(server.url, conversations, tally)
             conversation, token = next(iter(conversations.items()))
-            history = requests.get(f"{server.url}/api/conversations/{conversation}/history/?last=4",
-                                   headers=auth(token), timeout=15)
+            history = requests.get(
+                f"{server.url}/api/conversations/{conversation}/history/?last=4", headers=auth(token), timeout=15
+            )
 
     print(f"\npgbouncer: {result.acknowledged} messages acknowledged in 3 s by 8 clients over 2 server connections")
     assert tally.unexpected == [] and tally.server_errors == 0

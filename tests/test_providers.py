@@ -88,8 +88,10 @@ def test_parallel_tool_calls_are_stored_and_can_be_answered(conversation, respon
     message = services.add_model_response(conversation, response)
     services.add_messages(
         conversation,
-        [{"role": "tool", "tool_call_id": "call_2", "content": "25C"},
-         {"role": "tool", "tool_call_id": "call_1", "content": "18C"}],
+        [
+            {"role": "tool", "tool_call_id": "call_2", "content": "25C"},
+            {"role": "tool", "tool_call_id": "call_1", "content": "18C"},
+        ],
     )
 
     assert [call["id"] for call in stored_fields(message)["tool_calls"]] == ["call_1", "call_2"]
@@ -124,7 +126,9 @@ def test_an_anthropic_answer_keeps_its_thinking_and_goes_back_unchanged(conversa
         {"type": "text", "text": "Checking both."},
     ]
     assert stored.metadata == {
-        "model": "claude-sonnet-4-5", "response_id": "msg_01", "stop_reason": "tool_use",
+        "model": "claude-sonnet-4-5",
+        "response_id": "msg_01",
+        "stop_reason": "tool_use",
         "usage": {"input_tokens": 30, "output_tokens": 12},
     }
     (_, answer) = services.get_anthropic_messages(conversation)["messages"]

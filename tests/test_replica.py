@@ -79,8 +79,11 @@ def test_reads_come_from_the_replica_the_writer_reads_its_writes_and_a_bad_repli
                 return [message["content"] for message in call("GET", history, **client).json()["messages"]]
 
             call("POST", messages, json={"role": "user", "content": "one"}, **writer)
-            wait_until(lambda: on_standby("SELECT count(*) FROM chathistory_message") == 1, timeout=10,
-                       what="the standby to replay the first message")
+            wait_until(
+                lambda: on_standby("SELECT count(*) FROM chathistory_message") == 1,
+                timeout=10,
+                what="the standby to replay the first message",
+            )
             standby.execute("SELECT pg_wal_replay_pause()", "chathistory")
 
             call("POST", messages, json={"role": "user", "content": "two"}, **writer)
@@ -89,8 +92,11 @@ def test_reads_come_from_the_replica_the_writer_reads_its_writes_and_a_bad_repli
             browser_list = call("GET", f"{server.url}/api/conversations/", **browser).json()["results"]
 
             lag_started = time.monotonic()
-            wait_until(lambda: history_of(browser) == ["one", "two"], timeout=MAX_LAG_SECONDS + 6,
-                       what="reads to leave the lagging replica")
+            wait_until(
+                lambda: history_of(browser) == ["one", "two"],
+                timeout=MAX_LAG_SECONDS + 6,
+                what="reads to leave the lagging replica",
+            )
             left_lagging_replica_after = time.monotonic() - lag_started
             still_paused = on_standby("SELECT count(*) FROM chathistory_message")
 

@@ -108,7 +108,16 @@ def test_the_api_stores_and_returns_parts_and_a_refusal(api, conversation):
         (None, "I can't help with that."),
     ]
     assert list(listed[0]) == [
-        "id", "seq", "role", "content", "name", "refusal", "tool_calls", "tool_call_id", "metadata", "created_at",
+        "id",
+        "seq",
+        "role",
+        "content",
+        "name",
+        "refusal",
+        "tool_calls",
+        "tool_call_id",
+        "metadata",
+        "created_at",
     ]
 
 
@@ -127,7 +136,10 @@ def test_parallel_and_custom_tool_calls_are_answered_and_kept(api, conversation)
     assert services.get_chat_history(conversation)[1].tool_calls == calls
     items = history(api, conversation, shape="responses")["messages"]
     assert [item["type"] for item in items[1:]] == [
-        "function_call", "custom_tool_call", "custom_tool_call_output", "function_call_output",
+        "function_call",
+        "custom_tool_call",
+        "custom_tool_call_output",
+        "function_call_output",
     ]
 
 
@@ -137,17 +149,38 @@ def test_parallel_and_custom_tool_calls_are_answered_and_kept(api, conversation)
 @pytest.mark.parametrize(
     ("message", "field", "path"),
     [
-        ({"role": "user", "content": [{"type": "image_url", "image_url": {"url": ""}}]}, "content",
-         "content[0].image_url.url"),
-        ({"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "input_audio",
-          "input_audio": {"data": "not base64!", "format": "wav"}}]}, "content", "content[1].input_audio.data"),
-        ({"role": "system", "content": [{"type": "image_url", "image_url": {"url": PNG_DATA_URL}}]}, "content",
-         "content[0].type"),
-        ({"role": "assistant", "content": [{"type": "file", "file": {"filename": "a.pdf"}}]}, "content",
-         "content[0].type"),
+        (
+            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": ""}}]},
+            "content",
+            "content[0].image_url.url",
+        ),
+        (
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "hi"},
+                    {"type": "input_audio", "input_audio": {"data": "not base64!", "format": "wav"}},
+                ],
+            },
+            "content",
+            "content[1].input_audio.data",
+        ),
+        (
+            {"role": "system", "content": [{"type": "image_url", "image_url": {"url": PNG_DATA_URL}}]},
+            "content",
+            "content[0].type",
+        ),
+        (
+            {"role": "assistant", "content": [{"type": "file", "file": {"filename": "a.pdf"}}]},
+            "content",
+            "content[0].type",
+        ),
         ({"role": "user", "content": [{"type": "text", "text": "a\x00b"}]}, "content", "content[0].text"),
-        ({"role": "assistant", "tool_calls": [{"id": "c", "type": "custom", "custom": {"name": "run"}}]},
-         "tool_calls", "tool_calls[0].custom.input"),
+        (
+            {"role": "assistant", "tool_calls": [{"id": "c", "type": "custom", "custom": {"name": "run"}}]},
+            "tool_calls",
+            "tool_calls[0].custom.input",
+        ),
     ],
 )
 def test_a_malformed_part_or_call_is_a_400_naming_its_path_and_nothing_is_stored(
@@ -251,9 +284,7 @@ def long_conversation(conversation):
 
 
 @pytest.mark.parametrize("shape", ["openai", "responses", "anthropic"])
-def test_last_n_cuts_orphan_tool_results_and_keeps_earlier_instructions_in_every_shape(
-    api, long_conversation, shape
-):
+def test_last_n_cuts_orphan_tool_results_and_keeps_earlier_instructions_in_every_shape(api, long_conversation, shape):
     window = services.history_window(long_conversation, last=4)
 
     assert [message.seq for message in window] == [1, 6, 7]
@@ -266,7 +297,8 @@ def test_last_n_cuts_orphan_tool_results_and_keeps_earlier_instructions_in_every
     assert shaped["messages"] == expected
     if shape == "anthropic":
         assert shaped["system"] == [
-            {"type": "text", "text": "Be brief."}, {"type": "text", "text": "Answer in French."}
+            {"type": "text", "text": "Be brief."},
+            {"type": "text", "text": "Answer in French."},
         ]
         validate_strictly(ANTHROPIC_MESSAGES, shaped["messages"])
 
@@ -289,11 +321,20 @@ def test_the_window_costs_the_same_queries_in_every_shape(long_conversation, dja
 def test_anthropic_messages_are_stored_and_read_back_as_given(conversation):
     system = [{"type": "text", "text": "Be brief."}]
     messages = [
-        {"role": "user", "content": [{"type": "text", "text": "Weather?"},
-                                     {"type": "image", "source": {"type": "base64", "media_type": "image/png",
-                                                                  "data": "iVBORw0KGgo="}}]},
-        {"role": "assistant", "content": [THINKING, {"type": "tool_use", "id": "toolu_1", "name": "get_weather",
-                                                     "input": {"city": "Paris"}}]},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Weather?"},
+                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}},
+            ],
+        },
+        {
+            "role": "assistant",
+            "content": [
+                THINKING,
+                {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}},
+            ],
+        },
         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "18C"}]},
         {"role": "assistant", "content": "18C."},
     ]

@@ -31,11 +31,14 @@ def test_the_services_use_the_routed_database_only(db, default_queries):
     conversation, created = services.get_or_create_conversation(user, title="routed")
     again, created_again = services.get_or_create_conversation(user, conversation.pk)
     assert created and not created_again and again.pk == conversation.pk
-    services.add_messages(conversation, [
-        {"role": "system", "content": "Be brief."},
-        {"role": "assistant", "content": None, "tool_calls": [tool_call("a")]},
-        {"role": "tool", "tool_call_id": "a", "content": "18C"},
-    ])
+    services.add_messages(
+        conversation,
+        [
+            {"role": "system", "content": "Be brief."},
+            {"role": "assistant", "content": None, "tool_calls": [tool_call("a")]},
+            {"role": "tool", "tool_call_id": "a", "content": "18C"},
+        ],
+    )
     services.add_message(conversation, role="user", content="Thanks")
     services.add_messages_once(conversation, [{"role": "user", "content": "once"}], key="k")
     _, replayed = services.add_messages_once(conversation, [{"role": "user", "content": "once"}], key="k")
@@ -61,10 +64,14 @@ def test_the_api_uses_the_routed_database_only(db, default_queries):
     created = api.post("/api/conversations/", {"title": "routed"}, format="json")
     assert created.status_code == 201, created.content
     url = f"/api/conversations/{created.json()['id']}/"
-    appended = api.post(f"{url}messages/", [
-        {"role": "assistant", "content": None, "tool_calls": [tool_call("a")]},
-        {"role": "tool", "tool_call_id": "a", "content": "18C"},
-    ], format="json")
+    appended = api.post(
+        f"{url}messages/",
+        [
+            {"role": "assistant", "content": None, "tool_calls": [tool_call("a")]},
+            {"role": "tool", "tool_call_id": "a", "content": "18C"},
+        ],
+        format="json",
+    )
     assert appended.status_code == 201, appended.content
     keyed = {"role": "user", "content": "once"}
     assert api.post(f"{url}messages/", keyed, format="json", HTTP_IDEMPOTENCY_KEY="k").status_code == 201

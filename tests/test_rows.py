@@ -17,8 +17,13 @@ def as_row(message) -> dict:
 
 def test_history_rows_hold_exactly_the_values_of_the_messages(conversation):
     make_message(conversation, role="system", content="Be brief.")
-    make_message(conversation, role="assistant", content=None, tool_calls=[tool_call("c1")],
-                 metadata={"model": "gpt-4o", "big": 1e23, "n": [1, 1.0, "1"]})
+    make_message(
+        conversation,
+        role="assistant",
+        content=None,
+        tool_calls=[tool_call("c1")],
+        metadata={"model": "gpt-4o", "big": 1e23, "n": [1, 1.0, "1"]},
+    )
     make_message(conversation, role="tool", tool_call_id="c1", content='{"temp_c": 18}', name="get_weather")
     make_message(conversation, content="Thanks 🙂\r\n")
     rows = services.history_rows(conversation)
@@ -42,8 +47,24 @@ def test_history_rows_are_one_query_and_only_the_fields_asked_for(conversation, 
     with django_assert_num_queries(1):
         rows = services.history_rows(conversation, last=2, fields=OPENAI_ROW_FIELDS)
     assert rows == [
-        {"seq": 4, "role": "user", "content": "m3", "name": None, "refusal": None, "tool_calls": None, "tool_call_id": None},
-        {"seq": 5, "role": "user", "content": "m4", "name": None, "refusal": None, "tool_calls": None, "tool_call_id": None},
+        {
+            "seq": 4,
+            "role": "user",
+            "content": "m3",
+            "name": None,
+            "refusal": None,
+            "tool_calls": None,
+            "tool_call_id": None,
+        },
+        {
+            "seq": 5,
+            "role": "user",
+            "content": "m4",
+            "name": None,
+            "refusal": None,
+            "tool_calls": None,
+            "tool_call_id": None,
+        },
     ]
 
 

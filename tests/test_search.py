@@ -26,12 +26,62 @@ from tests.conftest import CHAT_DATABASE, ON_POSTGRES
 from tests.factories import make_conversation, make_message
 
 HOSTILE_QUERIES = [
-    '"', '""', '"""', "*", "needle*", "-needle", "NOT needle", "needle NOT", "NEAR(needle, haystack)", "NEAR(",
-    "needle OR", "OR AND NOT", "(needle", "needle)", "()", "^needle", "needle:", "content:needle", "a:*", "!needle",
-    "needle & | ! <->", "needle <-> haystack", "'", "''needle''", "\\", "\\needle", "%", "_", "%needle%",
-    "{needle}", "[needle]", "needle;DROP TABLE chathistory_message;--", "\x00", "needle\x00", "\ud800", "needle\udfff",
-    "😀", "needle😀", "日本語", "مرحبا needle", "e\u0301", "\u200b", "\ufeffneedle", "a" * 1000, "needle " * 100,
-    "x-", "-", "+", "~needle", "needle~2", "needle^2", "col: needle", '"needle', 'needle"', '"needle" "', "\n\t needle",
+    '"',
+    '""',
+    '"""',
+    "*",
+    "needle*",
+    "-needle",
+    "NOT needle",
+    "needle NOT",
+    "NEAR(needle, haystack)",
+    "NEAR(",
+    "needle OR",
+    "OR AND NOT",
+    "(needle",
+    "needle)",
+    "()",
+    "^needle",
+    "needle:",
+    "content:needle",
+    "a:*",
+    "!needle",
+    "needle & | ! <->",
+    "needle <-> haystack",
+    "'",
+    "''needle''",
+    "\\",
+    "\\needle",
+    "%",
+    "_",
+    "%needle%",
+    "{needle}",
+    "[needle]",
+    "needle;DROP TABLE chathistory_message;--",
+    "\x00",
+    "needle\x00",
+    "\ud800",
+    "needle\udfff",
+    "😀",
+    "needle😀",
+    "日本語",
+    "مرحبا needle",
+    "e\u0301",
+    "\u200b",
+    "\ufeffneedle",
+    "a" * 1000,
+    "needle " * 100,
+    "x-",
+    "-",
+    "+",
+    "~needle",
+    "needle~2",
+    "needle^2",
+    "col: needle",
+    '"needle',
+    'needle"',
+    '"needle" "',
+    "\n\t needle",
 ]
 
 
@@ -136,7 +186,7 @@ def test_the_better_match_comes_first(user):
 def test_equal_matches_are_ordered_newest_first(user, conversation):
     messages = [make_message(conversation, content="meeting notes") for _ in range(3)]
     base = messages[0].created_at
-    for message, days_ago in zip(messages, (3, 1, 2)):
+    for message, days_ago in zip(messages, (3, 1, 2), strict=True):
         set_created_at(message, base - timedelta(days=days_ago))
 
     assert seqs(services.search_messages(user, "meeting")) == [2, 3, 1]
@@ -166,7 +216,14 @@ def test_snippet_of_a_short_message_is_the_whole_message_with_whitespace_collaps
 
 def test_snippet_never_exceeds_200_characters():
     terms = parse_query("needle")
-    for text in ["x" * 5000, "needle" + "y" * 5000, "a " * 5000 + "needle", "needle", "", " " * 900 + "needle" + " " * 900]:
+    for text in [
+        "x" * 5000,
+        "needle" + "y" * 5000,
+        "a " * 5000 + "needle",
+        "needle",
+        "",
+        " " * 900 + "needle" + " " * 900,
+    ]:
         assert len(make_snippet(text, terms)) <= SNIPPET_LENGTH
 
 
@@ -296,11 +353,31 @@ def test_hostile_queries_are_words_never_syntax(user, conversation, query):
     assert list(results) == page.results
 
 
-@pytest.mark.parametrize("query", [
-    "needle*", "-needle", "(needle", "needle)", "^needle", "!needle", "~needle", "\\needle", "%needle%", "{needle}",
-    "[needle]", "needle\x00", "needle\udfff", '"needle', 'needle"', "\n\t needle", "needle & | ! <->",
-    "\ufeffneedle", "''needle''", "needle:",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "needle*",
+        "-needle",
+        "(needle",
+        "needle)",
+        "^needle",
+        "!needle",
+        "~needle",
+        "\\needle",
+        "%needle%",
+        "{needle}",
+        "[needle]",
+        "needle\x00",
+        "needle\udfff",
+        '"needle',
+        'needle"',
+        "\n\t needle",
+        "needle & | ! <->",
+        "\ufeffneedle",
+        "''needle''",
+        "needle:",
+    ],
+)
 def test_operators_around_a_word_leave_the_word(user, conversation, query):
     make_message(conversation, content="the needle in the haystack")
 
@@ -351,20 +428,20 @@ def test_page_size_is_capped_at_100(user, conversation):
 @pytest.mark.parametrize(
     "cursor",
     [
-        "", "garbage", "a" * 1000, "é", "\ud800",
+        "",
+        "garbage",
+        "a" * 1000,
+        "é",
+        "\ud800",
         signing.Signer(salt="chathistory.search.cursor").sign_object({"s": 1.0}),
         signing.Signer(salt="chathistory.search.cursor").sign_object(
             {"s": "x", "t": "2024-01-01T00:00:00+00:00", "i": 1, "d": "n"}
         ),
-        signing.Signer(salt="chathistory.search.cursor").sign_object(
-            {"s": 1.0, "t": "not a date", "i": 1, "d": "n"}
-        ),
+        signing.Signer(salt="chathistory.search.cursor").sign_object({"s": 1.0, "t": "not a date", "i": 1, "d": "n"}),
         signing.Signer(salt="chathistory.search.cursor").sign_object(
             {"s": 1.0, "t": "2024-01-01T00:00:00+00:00", "i": 2**70, "d": "n"}
         ),
-        signing.Signer(salt="another.salt").sign_object(
-            {"s": 1.0, "t": "2024-01-01T00:00:00+00:00", "i": 1, "d": "n"}
-        ),
+        signing.Signer(salt="another.salt").sign_object({"s": 1.0, "t": "2024-01-01T00:00:00+00:00", "i": 1, "d": "n"}),
     ],
 )
 def test_a_cursor_this_module_did_not_hand_out_is_refused(user, cursor):
@@ -414,7 +491,9 @@ def test_async_twin_returns_the_same_results(user, conversation):
 
 def fts_rowids(word):
     with connections[CHAT_DATABASE].cursor() as cursor:
-        cursor.execute("SELECT rowid FROM chathistory_message_fts WHERE chathistory_message_fts MATCH %s", [f'"{word}"'])
+        cursor.execute(
+            "SELECT rowid FROM chathistory_message_fts WHERE chathistory_message_fts MATCH %s", [f'"{word}"']
+        )
         return sorted(row[0] for row in cursor.fetchall())
 
 
@@ -505,7 +584,8 @@ def search_index_exists():
             cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 'chathistory_msg_search'")
         else:
             cursor.execute(
-                "SELECT count(*) FROM sqlite_master WHERE name LIKE 'chathistory_message_fts%%' AND type IN ('table', 'trigger')"
+                "SELECT count(*) FROM sqlite_master "
+                "WHERE name LIKE 'chathistory_message_fts%%' AND type IN ('table', 'trigger')"
             )
         return cursor.fetchone()[0] > 0
 
@@ -558,8 +638,13 @@ def test_results_read_like_a_list(user, conversation):
 
 
 def test_parts_stored_through_the_service_are_searched_by_their_text(user, conversation):
-    make_message(conversation, content=[{"type": "text", "text": "a tortoise"}, {"type": "image_url", "image_url": {
-        "url": "https://example.com/hare.png"}}])
+    make_message(
+        conversation,
+        content=[
+            {"type": "text", "text": "a tortoise"},
+            {"type": "image_url", "image_url": {"url": "https://example.com/hare.png"}},
+        ],
+    )
     make_message(conversation, content='[{"type": "text", "text": "a string about a hare"}]')
 
     [hit] = services.search_messages(user, "tortoise")

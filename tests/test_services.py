@@ -114,7 +114,7 @@ def test_mixed_messages_keep_roles_and_every_character(conversation):
     history = services.get_chat_history(Conversation.objects.get(pk=conversation.pk))
 
     assert [m.seq for m in history] == list(range(1, len(written) + 1))
-    for message, stored in zip(written, history):
+    for message, stored in zip(written, history, strict=True):
         assert stored.role == message["role"]
         assert stored.content == message["content"]
         assert stored.name == message.get("name")
@@ -224,7 +224,7 @@ def test_deleting_the_user_deletes_their_conversations(conversation, user, other
 def test_list_conversations_is_most_recent_first_with_ties_broken_by_id(user):
     conversations = [make_conversation(user=user, title=str(i)) for i in range(4)]
     moment = timezone.now() - timedelta(days=1)
-    for conversation, offset in zip(conversations, [3, 1, 1, 2]):
+    for conversation, offset in zip(conversations, [3, 1, 1, 2], strict=True):
         Conversation.objects.filter(pk=conversation.pk).update(updated_at=moment + timedelta(minutes=offset))
     make_message(conversations[1])  # the most recently active now
 
@@ -401,9 +401,11 @@ def test_appends_and_reads_run_a_fixed_number_of_queries(conversation, django_as
     with django_assert_num_queries(5):  # UPDATE … RETURNING, SELECT the call (made, unanswered), INSERT
         make_message(conversation, role="tool", tool_call_id="a", content="18C")
     with django_assert_num_queries(5):
-        services.add_messages(conversation, [{"role": "tool", "tool_call_id": "b", "content": "x"}] + [
-            {"role": "user", "content": str(i)} for i in range(20)
-        ])
+        services.add_messages(
+            conversation,
+            [{"role": "tool", "tool_call_id": "b", "content": "x"}]
+            + [{"role": "user", "content": str(i)} for i in range(20)],
+        )
     total = length + 24
     with django_assert_num_queries(1):
         history = services.get_chat_history(conversation, last=50)

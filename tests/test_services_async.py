@@ -14,7 +14,8 @@ TWINS = {name for name in services.__all__ if name.startswith("a") and name[1:] 
 # Functions only: classes (ConversationConflict) are not called, and a generator (iter_export)
 # streams from a sync caller; its async callers use aexport_conversation.
 ORIGINALS = sorted(
-    name for name in set(services.__all__) - TWINS
+    name
+    for name in set(services.__all__) - TWINS
     if inspect.isfunction(getattr(services, name)) and not inspect.isgeneratorfunction(getattr(services, name))
 )
 

@@ -225,9 +225,7 @@ def test_empty_text_is_left_out_and_so_is_a_message_left_with_nothing():
         {"role": "assistant", "content": ""},
         {
             "role": "user",
-            "content": [
-                {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}
-            ],
+            "content": [{"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}],
         },
         {"role": "assistant", "content": "", "tool_calls": [function_call("c1")]},
         {"role": "tool", "tool_call_id": "c1", "content": ""},
@@ -542,9 +540,7 @@ def test_sdk_block_objects_are_taken_without_the_nulls_the_sdk_fills_in():
             [
                 {
                     "role": "assistant",
-                    "content": [
-                        {"type": "tool_use", "id": "t", "name": "f", "input": {"x": float("nan")}}
-                    ],
+                    "content": [{"type": "tool_use", "id": "t", "name": "f", "input": {"x": float("nan")}}],
                 }
             ],
             None,
@@ -656,16 +652,8 @@ def test_a_conversation_of_these_blocks_comes_back_as_it_was_given():
 
 
 # Storable text: no NUL, no lone surrogate (the store rejects both).
-_text = st.text(
-    st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=20
-)
-_json_scalar = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | _text
-)
+_text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=20)
+_json_scalar = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _text
 _json = st.recursive(
     _json_scalar,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
@@ -697,9 +685,7 @@ _image_block = st.one_of(
         st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True),
     ),
 )
-_document_block = st.just(
-    {"type": "document", "source": {"type": "url", "url": "https://example.com/a.pdf"}}
-)
+_document_block = st.just({"type": "document", "source": {"type": "url", "url": "https://example.com/a.pdf"}})
 _thinking_block = st.builds(
     lambda thinking, signature: {"type": "thinking", "thinking": thinking, "signature": signature},
     _text,
@@ -730,10 +716,7 @@ def _conversations(draw):
         turns.append({"role": "user", "content": results + others})
 
         head = draw(st.lists(_thinking_block, max_size=1)) + draw(st.lists(_text_block, max_size=2))
-        open_calls = [
-            f"toolu_{next(call_numbers)}"
-            for _ in range(draw(st.integers(min_value=0, max_value=2)))
-        ]
+        open_calls = [f"toolu_{next(call_numbers)}" for _ in range(draw(st.integers(min_value=0, max_value=2)))]
         uses = [
             {
                 "type": "tool_use",

@@ -118,9 +118,7 @@ def test_an_assistant_left_with_no_part_is_null_with_tool_calls_and_empty_otherw
 
 
 def test_an_empty_string_is_content_and_stays():
-    (message,) = to_openai_messages(
-        stored({"role": "assistant", "content": "", "tool_calls": [function_call("c")]})
-    )
+    (message,) = to_openai_messages(stored({"role": "assistant", "content": "", "tool_calls": [function_call("c")]}))
     assert message["content"] == ""
 
 

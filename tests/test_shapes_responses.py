@@ -40,11 +40,7 @@ def test_the_corpus_is_accepted_by_the_sdk_with_no_extra_key():
     ]
     assert validate_strictly(RESPONSES_INPUT, without_audio) == without_audio
     audio_parts = [
-        part
-        for item in items
-        if _has_audio(item)
-        for part in item["content"]
-        if part["type"] == "input_audio"
+        part for item in items if _has_audio(item) for part in item["content"] if part["type"] == "input_audio"
     ]
     assert len(audio_parts) == 1
     assert validate_strictly(AUDIO_PARTS, audio_parts) == audio_parts
@@ -159,9 +155,7 @@ def test_an_assistant_with_only_tool_calls_has_no_message_item():
 
 
 def test_a_tool_answer_to_a_call_not_given_is_a_function_call_output():
-    (item,) = to_responses_input(
-        stored({"role": "tool", "tool_call_id": "call_9", "content": "ok"})
-    )
+    (item,) = to_responses_input(stored({"role": "tool", "tool_call_id": "call_9", "content": "ok"}))
 
     assert item == {"type": "function_call_output", "call_id": "call_9", "output": "ok"}
 
@@ -177,9 +171,7 @@ def test_a_message_left_with_no_part_is_left_out():
         )
     )
 
-    assert items == [
-        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": ""}]}
-    ]
+    assert items == [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": ""}]}]
 
 
 def test_ids_come_from_seq_and_from_the_position_without_one():

@@ -158,8 +158,14 @@ def _file(index: int, file: dict[str, Any], cut: bool) -> PartView:
                 size = base64_size(file_data[found.end() :])
     file_id = file.get("file_id") if isinstance(file.get("file_id"), str) else ""
     return PartView(
-        index, "file", name=str(name or file_id or "file"), media_type=media_type, size=size,
-        text=str(file_id), url="data" if isinstance(file_data, str) else "", cut=cut,
+        index,
+        "file",
+        name=str(name or file_id or "file"),
+        media_type=media_type,
+        size=size,
+        text=str(file_id),
+        url="data" if isinstance(file_data, str) else "",
+        cut=cut,
     )
 
 

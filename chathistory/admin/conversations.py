@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
@@ -102,7 +102,7 @@ class ConversationAdmin(admin.ModelAdmin):
         services.delete_conversation(obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
-        with transaction.atomic():
+        with transaction.atomic(using=router.db_for_write(Conversation)):
             for conversation in queryset.select_related(None).only("pk"):
                 services.delete_conversation(conversation)
 

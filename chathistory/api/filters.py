@@ -19,14 +19,16 @@ class _IsoDateTimeField(django_filters.fields.IsoDateTimeField):
         # A "+01:00" offset pasted into a URL unencoded arrives as " 01:00".
         if isinstance(value, str):
             value = value.strip().replace(" ", "+")
-        moment = super().to_python(value)
+        moment: datetime | None = super().to_python(value)
         if moment is None:
             return None
         # In UTC, so every database reads the same instant (PostgreSQL refuses offsets past 15:59).
         try:
             return moment.astimezone(UTC)
         except OverflowError:
-            raise forms.ValidationError("Must be a date and time between the years 1 and 9999.", code="invalid") from None
+            raise forms.ValidationError(
+                "Must be a date and time between the years 1 and 9999.", code="invalid"
+            ) from None
 
 
 class _IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -38,7 +40,7 @@ class _StrictBooleanField(forms.NullBooleanField):
 
     widget = forms.TextInput  # NullBooleanSelect would turn "maybe" into None silently
 
-    def to_python(self, value: Any) -> bool | None:
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]  # the stubs leave out None
         if value in self.empty_values:
             return None
         lowered = str(value).strip().lower()
@@ -63,7 +65,8 @@ class _SeqFilter(django_filters.NumberFilter):
 
 class ConversationFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
-        field_name="title", lookup_expr="icontains",
+        field_name="title",
+        lookup_expr="icontains",
         label="Case-insensitive substring of the title.",
     )
     archived = _StrictBooleanFilter(
@@ -72,9 +75,7 @@ class ConversationFilter(django_filters.FilterSet):
     created_after = _IsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label="Created at or after (ISO 8601)."
     )
-    created_before = _IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lt", label="Created before (ISO 8601)."
-    )
+    created_before = _IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label="Created before (ISO 8601).")
     updated_after = _IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label="Last active at or after (ISO 8601)."
     )

@@ -35,9 +35,7 @@ class BoundedJSONParser(JSONParser):
         try:
             text = raw.decode(encoding)
         except LookupError:  # a codec that is not a text encoding ("rot13", "zlib")
-            raise UnsupportedMediaType(
-                media_type or "", detail="Unsupported charset: send JSON as UTF-8."
-            ) from None
+            raise UnsupportedMediaType(media_type or "", detail="Unsupported charset: send JSON as UTF-8.") from None
         except UnicodeError as error:
             raise ParseError(f"JSON parse error - {error}") from None
         try:

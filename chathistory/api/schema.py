@@ -34,7 +34,9 @@ BAD_REQUEST = _response(
 BAD_BATCH = _response(
     "Invalid input: {field: [messages]} for one message, a list of those for a batch, "
     "or {detail} for a body that is not JSON.",
-    FIELD_ERRORS, BATCH_ERRORS, DETAIL,
+    FIELD_ERRORS,
+    BATCH_ERRORS,
+    DETAIL,
 )
 BAD_QUERY = _response("A documented query parameter has an invalid value, named here.", FIELD_ERRORS)
 UNAUTHORIZED = _response("No credentials, or a bad token.", DETAIL)
@@ -54,6 +56,11 @@ def errors(
 ) -> dict[int, OpenApiResponse]:
     """The error responses of a route: 401 and 429 always, plus those of ``codes``."""
     known = {
-        400: bad_request, 404: not_found, 409: CONFLICT, 413: TOO_LARGE, 415: UNSUPPORTED, 422: KEY_REUSED,
+        400: bad_request,
+        404: not_found,
+        409: CONFLICT,
+        413: TOO_LARGE,
+        415: UNSUPPORTED,
+        422: KEY_REUSED,
     }
     return {**_ALWAYS, **{code: known[code] for code in codes}}

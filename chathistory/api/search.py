@@ -85,7 +85,8 @@ class SearchViewSet(ChatHistoryViewSet):
                 CURSOR_PARAMETER, OpenApiTypes.STR, description="The position of a page, from next or previous."
             ),
             OpenApiParameter(
-                PAGE_SIZE_PARAMETER, OpenApiTypes.INT,
+                PAGE_SIZE_PARAMETER,
+                OpenApiTypes.INT,
                 description=f"Results per page: default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE} (more is capped).",
             ),
         ],
@@ -102,24 +103,29 @@ class SearchViewSet(ChatHistoryViewSet):
             conversation = get_object_or_404(self.get_conversations(), pk=query.validated_data["conversation"])
         try:
             results = services.search_messages(
-                request.user, query.validated_data["q"], conversation=conversation,
+                self.caller,
+                query.validated_data["q"],
+                conversation=conversation,
                 role=sorted(query.validated_data.get("role", ())),
             )
         except ValidationError as error:
             # The service names its argument; this route names its parameter.
+            errors = error.errors if isinstance(error.errors, dict) else {}
             raise api_exceptions.ValidationError(
-                {("q" if field == "query" else field): messages for field, messages in error.errors.items()}
+                {("q" if field == "query" else field): messages for field, messages in errors.items()}
             ) from None
         try:
             page = results.page(size=_page_size(request), cursor=request.query_params.get(CURSOR_PARAMETER))
         except InvalidCursor:
             raise api_exceptions.NotFound("Invalid cursor") from None
         url = request.build_absolute_uri()
-        return Response({
-            "next": page.next_cursor and replace_query_param(url, CURSOR_PARAMETER, page.next_cursor),
-            "previous": page.previous_cursor and replace_query_param(url, CURSOR_PARAMETER, page.previous_cursor),
-            "results": SearchResultSerializer(page.results, many=True).data,
-        })
+        return Response(
+            {
+                "next": page.next_cursor and replace_query_param(url, CURSOR_PARAMETER, page.next_cursor),
+                "previous": page.previous_cursor and replace_query_param(url, CURSOR_PARAMETER, page.previous_cursor),
+                "results": SearchResultSerializer(page.results, many=True).data,
+            }
+        )
 
 
 def _page_size(request: Request) -> int:

@@ -30,9 +30,7 @@ class ToolCallFunctionSerializer(serializers.Serializer):
 
 class ToolCallCustomSerializer(serializers.Serializer):
     name = serializers.CharField()
-    input = serializers.CharField(
-        allow_blank=True, trim_whitespace=False, help_text="The exact text the model wrote."
-    )
+    input = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="The exact text the model wrote.")
 
 
 class FunctionToolCallSerializer(serializers.Serializer):
@@ -65,20 +63,41 @@ _STRING = {"type": "string"}
 CONTENT_PART_SCHEMA: dict[str, Any] = {
     "anyOf": [
         _part("text", {"text": _STRING}, ["text"]),
-        _part("image_url", {"image_url": {
-            "type": "object",
-            "properties": {"url": _STRING, "detail": {"type": "string", "enum": ["auto", "low", "high"]}},
-            "required": ["url"],
-        }}, ["image_url"]),
-        _part("input_audio", {"input_audio": {
-            "type": "object",
-            "properties": {"data": {**_STRING, "format": "byte"}, "format": {"type": "string", "enum": ["wav", "mp3"]}},
-            "required": ["data", "format"],
-        }}, ["input_audio"]),
-        _part("file", {"file": {
-            "type": "object",
-            "properties": {"file_data": _STRING, "file_id": _STRING, "filename": _STRING},
-        }}, ["file"]),
+        _part(
+            "image_url",
+            {
+                "image_url": {
+                    "type": "object",
+                    "properties": {"url": _STRING, "detail": {"type": "string", "enum": ["auto", "low", "high"]}},
+                    "required": ["url"],
+                }
+            },
+            ["image_url"],
+        ),
+        _part(
+            "input_audio",
+            {
+                "input_audio": {
+                    "type": "object",
+                    "properties": {
+                        "data": {**_STRING, "format": "byte"},
+                        "format": {"type": "string", "enum": ["wav", "mp3"]},
+                    },
+                    "required": ["data", "format"],
+                }
+            },
+            ["input_audio"],
+        ),
+        _part(
+            "file",
+            {
+                "file": {
+                    "type": "object",
+                    "properties": {"file_data": _STRING, "file_id": _STRING, "filename": _STRING},
+                }
+            },
+            ["file"],
+        ),
         _part("refusal", {"refusal": _STRING}, ["refusal"]),
         {
             "type": "object",
@@ -114,13 +133,15 @@ class JSONObjectField(serializers.JSONField):
     """A JSON object, returned exactly as stored."""
 
 
-@extend_schema_field(PolymorphicProxySerializer(
-    component_name="ToolCall",
-    serializers={"function": FunctionToolCallSerializer, "custom": CustomToolCallSerializer},
-    resource_type_field_name="type",
-    many=True,
-    allow_null=True,
-))
+@extend_schema_field(
+    PolymorphicProxySerializer(
+        component_name="ToolCall",
+        serializers={"function": FunctionToolCallSerializer, "custom": CustomToolCallSerializer},
+        resource_type_field_name="type",
+        many=True,
+        allow_null=True,
+    )
+)
 class ToolCallsField(serializers.JSONField):
     """Tool calls returned exactly as stored, unknown keys included."""
 
@@ -187,7 +208,16 @@ class MessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Message
         fields = [
-            "id", "seq", "role", "content", "name", "refusal", "tool_calls", "tool_call_id", "metadata", "created_at",
+            "id",
+            "seq",
+            "role",
+            "content",
+            "name",
+            "refusal",
+            "tool_calls",
+            "tool_call_id",
+            "metadata",
+            "created_at",
         ]
         read_only_fields = fields
 
@@ -196,9 +226,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class ConversationCreateSerializer(serializers.Serializer):
-    id = serializers.UUIDField(
-        required=False, help_text="Choose the id to create idempotently; random when left out."
-    )
+    id = serializers.UUIDField(required=False, help_text="Choose the id to create idempotently; random when left out.")
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
     metadata = serializers.DictField(required=False)
 
@@ -212,17 +240,22 @@ class ConversationUpdateSerializer(serializers.Serializer):
 class MessageCreateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
     content = ContentField(
-        required=False, allow_null=True,
+        required=False,
+        allow_null=True,
         help_text="Required except on an assistant message that makes tool calls or refuses.",
     )
     name = serializers.CharField(required=False, allow_null=True, max_length=64)
     refusal = serializers.CharField(
-        required=False, allow_null=True, trim_whitespace=False,
+        required=False,
+        allow_null=True,
+        trim_whitespace=False,
         help_text="Assistant messages only: the text with which the model refused.",
     )
     tool_calls = ToolCallsField(required=False, allow_null=True, help_text="Assistant messages only.")
     tool_call_id = serializers.CharField(
-        required=False, allow_null=True, max_length=255,
+        required=False,
+        allow_null=True,
+        max_length=255,
         help_text="Tool messages only: the id of the call this message answers.",
     )
     metadata = serializers.DictField(required=False, help_text="Say model, usage, finish_reason, latency_ms.")
@@ -233,11 +266,15 @@ HISTORY_SHAPES = ("openai", "responses", "anthropic")
 
 class HistoryQuerySerializer(serializers.Serializer):
     last = serializers.IntegerField(
-        required=False, min_value=0, max_value=MAX_SEQ,
+        required=False,
+        min_value=0,
+        max_value=MAX_SEQ,
         help_text="Keep the last N messages, plus every earlier system and developer message.",
     )
     shape = serializers.ChoiceField(
-        choices=HISTORY_SHAPES, required=False, default="openai",
+        choices=HISTORY_SHAPES,
+        required=False,
+        default="openai",
         help_text=(
             "openai: Chat Completions messages; responses: Responses API input items; "
             "anthropic: Anthropic Messages (with a system list)."
@@ -295,25 +332,31 @@ ANTHROPIC_MESSAGE_SCHEMA: dict[str, Any] = {
 }
 
 
-@extend_schema_field({
-    "type": "array",
-    "items": {"anyOf": [OPENAI_MESSAGE_SCHEMA, RESPONSES_ITEM_SCHEMA, ANTHROPIC_MESSAGE_SCHEMA]},
-    "description": "In the shape asked for: Chat Completions messages, Responses input items or Anthropic messages.",
-})
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"anyOf": [OPENAI_MESSAGE_SCHEMA, RESPONSES_ITEM_SCHEMA, ANTHROPIC_MESSAGE_SCHEMA]},
+        "description": (
+            "In the shape asked for: Chat Completions messages, Responses input items or Anthropic messages."
+        ),
+    }
+)
 class HistoryMessagesField(serializers.JSONField):
     pass
 
 
-@extend_schema_field({
-    "type": "array",
-    "items": {
-        "type": "object",
-        "properties": {"type": {"type": "string", "description": "text"}, "text": _STRING},
-        "required": ["type", "text"],
-        "additionalProperties": True,
-    },
-    "description": "shape=anthropic only: the system and developer messages of the window, as text blocks.",
-})
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"type": {"type": "string", "description": "text"}, "text": _STRING},
+            "required": ["type", "text"],
+            "additionalProperties": True,
+        },
+        "description": "shape=anthropic only: the system and developer messages of the window, as text blocks.",
+    }
+)
 class SystemBlocksField(serializers.JSONField):
     pass
 

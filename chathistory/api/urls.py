@@ -1,4 +1,4 @@
-"""The API's routes: conversations, their messages, history, export and import, search, the token, the schema and its docs.
+"""The API's routes: conversations, messages, history, export and import, search, token, schema and docs.
 
 Route names carry the app's name where a project is likely to have its own (``schema``, ``docs``).
 """

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -33,7 +33,6 @@ from chathistory.api.filters import MAX_SEQ, ConversationFilter, MessageFilter
 from chathistory.api.openapi import extend_schema, extend_schema_view
 from chathistory.api.pagination import ConversationPagination, MessagePagination
 from chathistory.api.parsers import BoundedJSONParser, RequestTooLarge
-from chathistory.api.unavailable import as_unavailable
 from chathistory.api.serializers import (
     ConversationCreateSerializer,
     ConversationSerializer,
@@ -44,9 +43,13 @@ from chathistory.api.serializers import (
     MessageSerializer,
     TokenSerializer,
 )
+from chathistory.api.unavailable import as_unavailable
 from chathistory.exceptions import ConversationIdTaken, IdempotencyKeyReused, ValidationError
 from chathistory.models import Conversation, Message
 from chathistory.validation import conversation_errors, text_problem
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
@@ -93,7 +96,7 @@ class ChatHistoryViewSet(ChatHistoryAPIView, viewsets.GenericViewSet):
     def handle_exception(self, exc: Exception) -> Response:
         return super().handle_exception(as_unavailable(exc) or _as_api_exception(exc))
 
-    def get_object(self) -> Model:
+    def get_object(self) -> Any:
         # The filters are for lists: a detail route ignores them, as it does every other parameter.
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         return get_object_or_404(self.get_queryset(), **{self.lookup_field: lookup})
@@ -109,10 +112,15 @@ class ChatHistoryViewSet(ChatHistoryAPIView, viewsets.GenericViewSet):
             raise api_exceptions.ValidationError({"non_field_errors": ["Expected a JSON object."]})
         return body
 
+    @property
+    def caller(self) -> AbstractBaseUser:
+        """The authenticated user (IsAuthenticated has let no one else through)."""
+        return cast("AbstractBaseUser", self.request.user)
+
     def get_conversations(self) -> QuerySet[Conversation]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Conversation.objects.none()
-        return services.list_conversations(self.request.user)
+        return services.list_conversations(self.caller)
 
 
 _CONVERSATION_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
@@ -127,11 +135,13 @@ _CONVERSATION_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PA
         },
     ),
     retrieve=extend_schema(
-        summary="One conversation", parameters=[_CONVERSATION_ID],
+        summary="One conversation",
+        parameters=[_CONVERSATION_ID],
         responses={200: ConversationSerializer, **schema.errors(404)},
     ),
     destroy=extend_schema(
-        summary="Delete a conversation and its messages", parameters=[_CONVERSATION_ID],
+        summary="Delete a conversation and its messages",
+        parameters=[_CONVERSATION_ID],
         responses={204: None, **schema.errors(404)},
     ),
 )
@@ -162,7 +172,7 @@ class ConversationViewSet(
         if errors:
             raise ValidationError(errors)
         conversation, created = services.get_or_create_conversation(
-            request.user, body.get("id"), title=body.get("title", ""), metadata=body.get("metadata")
+            self.caller, body.get("id"), title=body.get("title", ""), metadata=body.get("metadata")
         )
         return Response(
             ConversationSerializer(conversation).data,
@@ -272,7 +282,9 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ChatHisto
         parameters=[
             *_MESSAGE_ROUTE_PARAMETERS,
             OpenApiParameter(
-                IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER,
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
                 description=f"Any string of 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters, unique per append.",
             ),
         ],

@@ -77,6 +77,7 @@ from chathistory.services.transfer import (
 )
 
 __all__ = [
+    "ConversationConflict",
     "aadd_anthropic_messages",
     "aadd_message",
     "aadd_messages",
@@ -113,7 +114,6 @@ __all__ = [
     "ato_responses_input",
     "aupdate_conversation",
     "clear_conversation",
-    "ConversationConflict",
     "count_user_data",
     "delete_conversation",
     "erase_user_data",

@@ -42,7 +42,11 @@ def add_message(
 ) -> Message:
     """Append one message and return it with its ``seq``."""
     message: dict[str, Any] = {
-        "role": role, "content": content, "tool_calls": tool_calls, "tool_call_id": tool_call_id, "name": name,
+        "role": role,
+        "content": content,
+        "tool_calls": tool_calls,
+        "tool_call_id": tool_call_id,
+        "name": name,
         "refusal": refusal,
     }
     if metadata is not None:
@@ -135,7 +139,8 @@ def _append(
     stamps = created_at or [None] * len(messages)
     created = [
         Message(
-            conversation=conversation, created_at=stamps[offset] or now,
+            conversation=conversation,
+            created_at=stamps[offset] or now,
             **{field: message[field] for field in MESSAGE_FIELDS if field in message},
         )
         for offset, message in enumerate(messages)
@@ -187,8 +192,11 @@ def _write(conversation: Conversation, created: list[Message], last_seq: int, ke
         ToolCall.objects.using(alias).bulk_create(calls)
     if key is not None:
         IdempotencyKey.objects.using(alias).create(
-            conversation=conversation, key=key.key, request_hash=key.request_hash,
-            first_seq=first_seq, last_seq=last_seq,
+            conversation=conversation,
+            key=key.key,
+            request_hash=key.request_hash,
+            first_seq=first_seq,
+            last_seq=last_seq,
         )
 
 
@@ -203,8 +211,10 @@ def _stored_under_key(conversation: Conversation, key: _Key, alias: str) -> list
         return None
     if record.request_hash != key.request_hash:
         raise IdempotencyKeyReused()
-    stored = Message.objects.using(alias).in_conversation(conversation).filter(
-        seq__gte=record.first_seq, seq__lte=record.last_seq
+    stored = (
+        Message.objects.using(alias)
+        .in_conversation(conversation)
+        .filter(seq__gte=record.first_seq, seq__lte=record.last_seq)
     )
     return list(stored)
 
@@ -213,7 +223,7 @@ def _check_tool_calls_within_batch(messages: Sequence[Mapping[str, Any]], errors
     """A call id may be made once and answered once, also within one batch."""
     made: set[str] = set()
     answered: set[str] = set()
-    for message, item_errors in zip(messages, errors):
+    for message, item_errors in zip(messages, errors, strict=True):
         if item_errors:
             continue
         for call in message.get("tool_calls") or ():
@@ -266,6 +276,4 @@ def _check_tool_calls_against_database(
                 f'No earlier assistant message in this conversation made a tool call with id "{call_id}".'
             )
         elif stored[call_id]:
-            errors[index].setdefault("tool_call_id", []).append(
-                f'The tool call "{call_id}" has already been answered.'
-            )
+            errors[index].setdefault("tool_call_id", []).append(f'The tool call "{call_id}" has already been answered.')

@@ -120,9 +120,7 @@ def clear_conversation(conversation: Conversation) -> Conversation:
 aclear_conversation = sync_to_async(clear_conversation)
 
 
-def list_conversations(
-    user: AbstractBaseUser, *, archived: bool | None = None
-) -> QuerySet[Conversation]:
+def list_conversations(user: AbstractBaseUser, *, archived: bool | None = None) -> QuerySet[Conversation]:
     """The user's conversations, most recently active first."""
     conversations = Conversation.objects.for_user(user)
     if archived is not None:

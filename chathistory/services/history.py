@@ -43,11 +43,7 @@ def history_window(conversation: Conversation, *, last: int | None = None) -> li
         instructions = instructions.filter(seq__lt=window[0].seq)
     earlier_instructions = sorted(instructions, key=attrgetter("seq"))
     calls_in_window = {call["id"] for message in window for call in message.tool_calls or ()}
-    answerable = [
-        message
-        for message in window
-        if message.role != Role.TOOL or message.tool_call_id in calls_in_window
-    ]
+    answerable = [message for message in window if message.role != Role.TOOL or message.tool_call_id in calls_in_window]
     return [*earlier_instructions, *answerable]
 
 

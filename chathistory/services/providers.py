@@ -20,9 +20,7 @@ from chathistory.services.history import history_window
 from chathistory.shapes._fields import MessageLike
 
 
-def add_model_response(
-    conversation: Conversation, response: Any, *, metadata: dict[str, Any] | None = None
-) -> Message:
+def add_model_response(conversation: Conversation, response: Any, *, metadata: dict[str, Any] | None = None) -> Message:
     """Store a model's answer exactly as the SDK returned it, and return the message.
 
     ``response``: an OpenAI ``ChatCompletion`` (its first choice) or ``ChatCompletionMessage``, or
@@ -43,9 +41,7 @@ def add_model_response(
     return add_message(conversation, **message)
 
 
-def add_anthropic_messages(
-    conversation: Conversation, messages: Any, *, system: Any = None
-) -> list[Message]:
+def add_anthropic_messages(conversation: Conversation, messages: Any, *, system: Any = None) -> list[Message]:
     """Append messages in Anthropic's Messages shape (and its top-level ``system``), all or nothing.
 
     Mapped as ``chathistory.shapes.from_anthropic_messages`` says: each ``tool_result`` block
@@ -73,9 +69,7 @@ def get_responses_input(conversation: Conversation, *, last: int | None = None) 
     return to_responses_input(history_window(conversation, last=last))
 
 
-def get_anthropic_messages(
-    conversation: Conversation, *, last: int | None = None
-) -> dict[str, list[dict[str, Any]]]:
+def get_anthropic_messages(conversation: Conversation, *, last: int | None = None) -> dict[str, list[dict[str, Any]]]:
     """The model-ready window in Anthropic's Messages shape: ``{"system": [...], "messages": [...]}``."""
     return to_anthropic_messages(history_window(conversation, last=last))
 

@@ -24,7 +24,16 @@ from chathistory.validation import last_errors
 
 #: Every field of a Message, as the keys of a row.
 MESSAGE_ROW_FIELDS = (
-    "id", "conversation_id", "seq", "role", "content", "name", "refusal", "tool_calls", "tool_call_id", "metadata",
+    "id",
+    "conversation_id",
+    "seq",
+    "role",
+    "content",
+    "name",
+    "refusal",
+    "tool_calls",
+    "tool_call_id",
+    "metadata",
     "created_at",
 )
 #: What the OpenAI Chat Completions shape needs, and ``seq`` to place a row in the window.
@@ -102,12 +111,12 @@ def _as_dicts(
             values[position] = value
         if id_position is not None:
             values.insert(id_position, conversation_id)
-        rows.append(dict(zip(fields, values)))
+        rows.append(dict(zip(fields, values, strict=True)))
     return rows
 
 
 def _seq(row: dict[str, Any]) -> int:
-    return row["seq"]
+    return int(row["seq"])
 
 
 def _check_fields(fields: Sequence[str]) -> None:

@@ -144,7 +144,8 @@ def searchable_text(content: str | list[Any] | None) -> str:
         except (ValueError, RecursionError):
             return content
     if not (
-        isinstance(parts, list) and parts
+        isinstance(parts, list)
+        and parts
         and all(isinstance(part, dict) and isinstance(part.get("type"), str) for part in parts)
     ):
         return content if isinstance(content, str) else ""
@@ -318,9 +319,14 @@ def _decode_cursor(cursor: str) -> tuple[_Position, bool]:
     score, moment, pk, direction = payload["s"], payload["t"], payload["i"], payload["d"]
     created_at = parse_datetime(moment) if isinstance(moment, str) else None
     if (
-        not isinstance(score, float) or score != score or abs(score) == float("inf")
-        or created_at is None or created_at.tzinfo is None
-        or not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk <= _MAX_ID
+        not isinstance(score, float)
+        or score != score
+        or abs(score) == float("inf")
+        or created_at is None
+        or created_at.tzinfo is None
+        or not isinstance(pk, int)
+        or isinstance(pk, bool)
+        or not 0 < pk <= _MAX_ID
         or direction not in ("n", "p")
     ):
         raise InvalidCursor(cursor)
@@ -374,7 +380,8 @@ def _sql(
     message = connection.ops.quote_name(Message._meta.db_table)
     conversation = connection.ops.quote_name(Conversation._meta.db_table)
     if connection.vendor == "postgresql":
-        tsquery, params = _pg_tsquery(search.terms)
+        tsquery, words = _pg_tsquery(search.terms)
+        params: list[Any] = [*words]
         score = f"ts_rank({_pg_vector('m.content')}, {tsquery}, 1)::float8"
         source = f"{message} AS m"
         where = [f"{_pg_vector('m.content')} @@ {tsquery}"]

@@ -46,7 +46,5 @@ def text_of(content: str | list[Any] | None) -> str:
     return "".join(
         part["text"]
         for part in content
-        if isinstance(part, dict)
-        and part.get("type") == "text"
-        and isinstance(part.get("text"), str)
+        if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str)
     )

@@ -292,9 +292,7 @@ def _blocks(errors: _Errors, path: str, content: Any) -> list[tuple[int, Block]]
     if isinstance(content, str):
         return [(0, {"type": "text", "text": content})]
     if isinstance(content, (bytes, Mapping)) or not isinstance(content, Iterable):
-        errors.add(
-            path, f"Must be a string or a list of content blocks, not {describe_type(content)}."
-        )
+        errors.add(path, f"Must be a string or a list of content blocks, not {describe_type(content)}.")
         return None
     blocks = []
     for index, block in enumerate(content):
@@ -308,9 +306,7 @@ def _blocks(errors: _Errors, path: str, content: Any) -> list[tuple[int, Block]]
             errors.add(f"{where}.type", f"Must be a non-empty string, not {describe_type(kind)}.")
             continue
         if kind == "text" and not isinstance(block.get("text"), str):
-            errors.add(
-                f"{where}.text", f"Must be a string, not {describe_type(block.get('text'))}."
-            )
+            errors.add(f"{where}.text", f"Must be a string, not {describe_type(block.get('text'))}.")
             continue
         blocks.append((index, block))
     return blocks
@@ -364,19 +360,13 @@ def _tool_call(errors: _Errors, where: str, block: Block) -> dict[str, Any] | No
         errors.add(f"{where}.input", f"Must be an object, not {describe_type(tool_input)}.")
         return None
     try:
-        arguments = json.dumps(
-            tool_input, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        )
+        arguments = json.dumps(tool_input, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):
-        errors.add(
-            f"{where}.input", "Must hold only JSON values (no NaN, Infinity or other objects)."
-        )
+        errors.add(f"{where}.input", "Must hold only JSON values (no NaN, Infinity or other objects).")
         return None
     if not valid:
         return None
-    others = {
-        key: value for key, value in block.items() if key not in ("type", "id", "name", "input")
-    }
+    others = {key: value for key, value in block.items() if key not in ("type", "id", "name", "input")}
     return {
         "id": block["id"],
         "type": "function",
@@ -435,9 +425,7 @@ def _all_strings(mapping: Mapping[str, Any], *keys: str) -> bool:
 def _tool_message(errors: _Errors, where: str, block: Block) -> dict[str, Any] | None:
     tool_use_id = block.get("tool_use_id")
     if not isinstance(tool_use_id, str) or not tool_use_id:
-        errors.add(
-            f"{where}.tool_use_id", f"Must be a non-empty string, not {describe_type(tool_use_id)}."
-        )
+        errors.add(f"{where}.tool_use_id", f"Must be a non-empty string, not {describe_type(tool_use_id)}.")
         return None
     content = block.get("content")
     if content is None:
@@ -451,8 +439,7 @@ def _tool_message(errors: _Errors, where: str, block: Block) -> dict[str, Any] |
         if part["type"] != "text":
             errors.add(
                 f"{where}.content[{index}].type",
-                "A tool result is stored as a tool message, which holds text only, "
-                f"not {quote(part['type'])} blocks.",
+                f"A tool result is stored as a tool message, which holds text only, not {quote(part['type'])} blocks.",
             )
     parts = [part for _, part in inner if part["type"] == "text"]
     return _stored("tool", parts or "", tool_call_id=tool_use_id)

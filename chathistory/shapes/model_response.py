@@ -103,9 +103,7 @@ def _from_openai_message(message: Mapping[str, Any], *, metadata: dict[str, Any]
 def _from_anthropic_message(data: Mapping[str, Any]) -> dict[str, Any]:
     blocks = data.get("content")
     if not isinstance(blocks, list):
-        raise ValidationError(
-            {"response": ["The Anthropic Message has no list of content blocks."]}
-        )
+        raise ValidationError({"response": ["The Anthropic Message has no list of content blocks."]})
     # The SDK's dump carries null for every optional field a block did not use (citations, caller).
     blocks = [_without_nulls(block) for block in blocks]
     try:
@@ -113,10 +111,7 @@ def _from_anthropic_message(data: Mapping[str, Any]) -> dict[str, Any]:
     except ValidationError as error:
         assert isinstance(error.errors, dict)
         raise ValidationError(
-            {
-                path.replace("messages[0].", "response.", 1): messages
-                for path, messages in error.errors.items()
-            }
+            {path.replace("messages[0].", "response.", 1): messages for path, messages in error.errors.items()}
         ) from None
     message["metadata"] = _facts(
         model=data.get("model"),

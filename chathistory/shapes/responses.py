@@ -85,9 +85,7 @@ def _input_part(part: dict[str, Any]) -> dict[str, Any] | None:
     elif kind == "file":
         file = part["file"]
         shaped = {"type": "input_file"}
-        shaped.update(
-            (key, file[key]) for key in ("file_data", "file_id", "filename") if key in file
-        )
+        shaped.update((key, file[key]) for key in ("file_data", "file_id", "filename") if key in file)
     elif kind == "input_audio":
         audio = part["input_audio"]
         shaped = {
@@ -156,7 +154,5 @@ def _output_content(content: Any, refusal: str | None) -> list[dict[str, Any]]:
 
 def _tool_output(message: MessageLike, call_kinds: dict[str, str]) -> dict[str, Any]:
     call_id = field(message, "tool_call_id")
-    kind = (
-        "custom_tool_call_output" if call_kinds.get(call_id) == "custom" else "function_call_output"
-    )
+    kind = "custom_tool_call_output" if call_kinds.get(call_id) == "custom" else "function_call_output"
     return {"type": kind, "call_id": call_id, "output": text_of(field(message, "content"))}

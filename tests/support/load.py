@@ -36,8 +36,17 @@ def auth(token: str) -> dict[str, str]:
 class Appender(threading.Thread):
     """Appends batches of BATCH messages to ``conversation`` until stopped; retries each until it is acknowledged."""
 
-    def __init__(self, base_url: str, token: str, conversation: str, name: str, tally: Tally, *,
-                 retry_sleep: float = 0.05, give_up_after: float = 60) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        conversation: str,
+        name: str,
+        tally: Tally,
+        *,
+        retry_sleep: float = 0.05,
+        give_up_after: float = 60,
+    ) -> None:
         super().__init__(daemon=True)
         self.url = f"{base_url}/api/conversations/{conversation}/messages/"
         self.headers = auth(token)
@@ -67,8 +76,9 @@ class Appender(threading.Thread):
         deadline = time.monotonic() + self.give_up_after
         while time.monotonic() < deadline:
             try:
-                response = session.post(self.url, json=body, headers={**self.headers, "Idempotency-Key": key},
-                                        timeout=15)
+                response = session.post(
+                    self.url, json=body, headers={**self.headers, "Idempotency-Key": key}, timeout=15
+                )
             except RETRYABLE:
                 with self.tally.lock:
                     self.tally.connection_errors += 1
@@ -152,7 +162,8 @@ def audit(base_url: str, tokens_by_conversation: dict[str, str], tally: Tally) -
 
 
 def create_conversation(base_url: str, token: str) -> str:
-    response = requests.post(f"{base_url}/api/conversations/", json={"title": "fault test"}, headers=auth(token),
-                             timeout=15)
+    response = requests.post(
+        f"{base_url}/api/conversations/", json={"title": "fault test"}, headers=auth(token), timeout=15
+    )
     response.raise_for_status()
     return response.json()["id"]

@@ -47,8 +47,9 @@ def available() -> bool:
 class PgBouncer:
     """``with PgBouncer(user, password) as bouncer:`` listening on ``bouncer.port``, gone afterwards."""
 
-    def __init__(self, user: str, password: str, *, host: str = "127.0.0.1", port: int = 5432,
-                 pool_size: int = 4) -> None:
+    def __init__(
+        self, user: str, password: str, *, host: str = "127.0.0.1", port: int = 5432, pool_size: int = 4
+    ) -> None:
         self.user, self.password = user, password
         self.server = (host, port)
         self.pool_size = pool_size
@@ -61,16 +62,24 @@ class PgBouncer:
 
     def __enter__(self) -> PgBouncer:
         ini = self.folder / "pgbouncer.ini"
-        ini.write_text(_INI.format(host=self.server[0], port=self.server[1], listen_port=self.port,
-                                   folder=self.folder, pool_size=self.pool_size))
+        ini.write_text(
+            _INI.format(
+                host=self.server[0],
+                port=self.server[1],
+                listen_port=self.port,
+                folder=self.folder,
+                pool_size=self.pool_size,
+            )
+        )
         (self.folder / "userlist.txt").write_text(f'"{self.user}" "{self.password}"\n')
         command = [PGBOUNCER, str(ini)]
         if os.geteuid() == 0:  # PgBouncer refuses to run as root
             for path in (self.folder, *self.folder.iterdir()):
                 shutil.chown(path, "postgres", "postgres")
             command = ["runuser", "-u", "postgres", "--", *command]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         try:
             wait_until(lambda: port_open(self.port), timeout=15, what=f"pgbouncer on port {self.port}")
         except TimeoutError:
@@ -96,8 +105,9 @@ def main(pytest_args: list[str]) -> int:
     name = parts.path.lstrip("/")
     test_database = f"test_{name}"
     _drop(server_url, test_database)
-    with PgBouncer(parts.username or "", parts.password or "", host=parts.hostname or "127.0.0.1",
-                   port=parts.port or 5432) as bouncer:
+    with PgBouncer(
+        parts.username or "", parts.password or "", host=parts.hostname or "127.0.0.1", port=parts.port or 5432
+    ) as bouncer:
         env = {**os.environ, "PGBOUNCER_URL": bouncer.url(name)}
         # --reuse-db: PgBouncer keeps server connections to the test database open, so it is dropped
         # here afterwards, straight on the server, rather than by pytest-django through PgBouncer.

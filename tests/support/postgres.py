@@ -45,7 +45,14 @@ class Cluster:
 
     def init(self) -> Cluster:
         _run_as_postgres(
-            str(PG_BIN / "initdb"), "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "-E",
+            "UTF8",
             "--locale=C.UTF-8",
         )
         with open(self.data / "postgresql.conf", "a") as conf:
@@ -59,8 +66,20 @@ class Cluster:
     def base_backup_of(self, primary: Cluster) -> Cluster:
         """A hot standby streaming from ``primary`` (``pg_basebackup -R``)."""
         _run_as_postgres(
-            str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", SUPERUSER,
-            "-D", str(self.data), "-R", "-X", "stream", "-c", "fast",
+            str(PG_BIN / "pg_basebackup"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(primary.port),
+            "-U",
+            SUPERUSER,
+            "-D",
+            str(self.data),
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
         )
         with open(self.data / "postgresql.conf", "a") as conf:
             conf.write(f"\nport = {self.port}\nhot_standby = on\n")
@@ -68,7 +87,14 @@ class Cluster:
 
     def start(self) -> None:
         _run_as_postgres(
-            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "server.log"), "-w", "-t", "30",
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.folder / "server.log"),
+            "-w",
+            "-t",
+            "30",
             "start",
         )
         wait_until(self.answers, timeout=30, what=f"PostgreSQL on port {self.port}")

@@ -61,7 +61,10 @@ def migrate(env: dict[str, str]) -> None:
 
 
 def seed_tokens(env: dict[str, str], count: int, *, prefix: str = "client", staff: bool = False) -> list[str]:
-    """``count`` new users ``<prefix>0``, ``<prefix>1``, … (password ``PASSWORD``), each with an API token; their tokens."""
+    """``count`` new users ``<prefix>0``, ``<prefix>1``, … (password ``PASSWORD``), each with an API token.
+
+    Returns their tokens.
+    """
     code = _SEED.format(count=count, prefix=prefix, staff=staff)
     return json.loads(manage(env, "shell", "-c", code).strip().splitlines()[-1])
 
@@ -99,9 +102,21 @@ class Gunicorn:
         self.starts += 1
         log = open(self.log_dir / f"gunicorn-{self.port}-{self.starts}.log", "wb")  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG), "--bind", f"127.0.0.1:{self.port}",
-             "chatsite.wsgi"],
-            cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(GUNICORN_CONFIG),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "chatsite.wsgi",
+            ],
+            cwd=BASE_DIR,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         wait_until(self.answers, timeout=timeout, what=f"gunicorn on port {self.port}")
