@@ -222,6 +222,8 @@ def _document(**conversation):
         (lambda d: d["conversation"].update(user=1), "conversation.user"),
         (lambda d: d["conversation"].update(created_at="yesterday"), "conversation.created_at"),
         (lambda d: d["conversation"].update(updated_at="2024-01-01T00:00:00"), "conversation.updated_at"),
+        (lambda d: d["conversation"].update(updated_at="0001-01-01T01:00:01+02:00"), "conversation.updated_at"),
+        (lambda d: d["conversation"].update(created_at="9999-12-31T23:59:59-01:00"), "conversation.created_at"),
         (lambda d: d["conversation"].update(message_count=3), "conversation.message_count"),
         (lambda d: d.update(messages=[{"role": "wizard", "content": "x"}]), "messages[0].role"),
         (lambda d: d.update(messages=[{"role": "user", "contnet": "x"}]), "messages[0].contnet"),

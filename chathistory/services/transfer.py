@@ -346,7 +346,11 @@ def _moment(value: Any, name: str, errors: FieldErrors) -> datetime | None:
     if moment is None or timezone.is_naive(moment):
         errors[name] = ["Must be an ISO 8601 date and time with a UTC offset, such as 2025-01-31T09:30:00Z."]
         return None
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T01:00+02:00 is before the year 1 in UTC
+        errors[name] = ["Must be a date and time between the years 1 and 9999 in UTC."]
+        return None
 
 
 def _is_identical(conversation: Conversation, parsed: _Parsed, alias: str) -> bool:
