@@ -92,6 +92,7 @@ def test_append_and_list_answer_the_contracts_json(api, conversation):
         "role",
         "content",
         "name",
+        "refusal",
         "tool_calls",
         "tool_call_id",
         "metadata",
