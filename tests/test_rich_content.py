@@ -287,7 +287,7 @@ def long_conversation(conversation):
 def test_last_n_cuts_orphan_tool_results_and_keeps_earlier_instructions_in_every_shape(api, long_conversation, shape):
     window = services.history_window(long_conversation, last=4)
 
-    assert [message.seq for message in window] == [1, 6, 7]
+    assert [message["seq"] for message in window] == [1, 6, 7]
     shaped = history(api, long_conversation, shape=shape, last=4)
     expected = {
         "openai": to_openai_messages(window),

@@ -6,7 +6,7 @@ import pytest
 
 from chathistory import services
 from chathistory.exceptions import ValidationError
-from chathistory.services.rows import MESSAGE_ROW_FIELDS, OPENAI_ROW_FIELDS
+from chathistory.services.rows import MESSAGE_ROW_FIELDS, WINDOW_ROW_FIELDS, instruction_rows
 from tests.factories import make_conversation, make_message, tool_call
 
 
@@ -45,7 +45,7 @@ def test_history_rows_are_one_query_and_only_the_fields_asked_for(conversation, 
     for n in range(5):
         make_message(conversation, content=f"m{n}")
     with django_assert_num_queries(1):
-        rows = services.history_rows(conversation, last=2, fields=OPENAI_ROW_FIELDS)
+        rows = services.history_rows(conversation, last=2, fields=WINDOW_ROW_FIELDS)
     assert rows == [
         {
             "seq": 4,
@@ -92,6 +92,6 @@ def test_instruction_rows_are_the_system_and_developer_messages_before_a_seq(con
     make_message(conversation, content="u2")
     make_message(conversation, role="developer", content="d3")
     make_message(conversation, role="system", content="s4")
-    rows = services.instruction_rows(conversation, before_seq=4, fields=("seq", "role", "content"))
+    rows = instruction_rows(conversation, before_seq=4, fields=("seq", "role", "content"))
     assert rows == [{"seq": 1, "role": "system", "content": "s1"}, {"seq": 3, "role": "developer", "content": "d3"}]
-    assert [r["seq"] for r in services.instruction_rows(conversation)] == [1, 3, 4]
+    assert [r["seq"] for r in instruction_rows(conversation)] == [1, 3, 4]

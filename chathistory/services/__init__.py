@@ -23,7 +23,6 @@ from chathistory.services.asynchronous import (
     aget_responses_input,
     ahistory_rows,
     ahistory_window,
-    ainstruction_rows,
     alist_conversations,
     apurge_expired_conversations,
     apurge_idempotency_keys,
@@ -65,7 +64,7 @@ from chathistory.services.retention import (
     purge_expired_conversations,
     purge_idempotency_keys,
 )
-from chathistory.services.rows import history_rows, instruction_rows
+from chathistory.services.rows import history_rows
 from chathistory.services.search import asearch_messages, rebuild_search_index, search_messages
 from chathistory.services.transfer import (
     ConversationConflict,
@@ -101,7 +100,6 @@ __all__ = [
     "ahistory_rows",
     "ahistory_window",
     "aimport_conversation",
-    "ainstruction_rows",
     "alist_conversations",
     "apurge_expired_conversations",
     "apurge_idempotency_keys",
@@ -126,7 +124,6 @@ __all__ = [
     "history_rows",
     "history_window",
     "import_conversation",
-    "instruction_rows",
     "iter_export",
     "list_conversations",
     "purge_expired_conversations",

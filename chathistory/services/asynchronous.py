@@ -31,7 +31,7 @@ from chathistory.services.providers import (
     to_responses_input,
 )
 from chathistory.services.retention import count_user_data, purge_expired_conversations, purge_idempotency_keys
-from chathistory.services.rows import history_rows, instruction_rows
+from chathistory.services.rows import history_rows
 from chathistory.services.search import rebuild_search_index
 
 if TYPE_CHECKING:
@@ -77,4 +77,3 @@ apurge_expired_conversations = twin(purge_expired_conversations)
 acount_user_data = twin(count_user_data)
 arebuild_search_index = twin(rebuild_search_index)
 ahistory_rows = twin(history_rows)
-ainstruction_rows = twin(instruction_rows)

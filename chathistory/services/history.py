@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from operator import attrgetter
 from typing import Any
 
 from chathistory import shapes
-from chathistory.models import INSTRUCTION_ROLES, Conversation, Message, Role
+from chathistory.models import Conversation, Message, Role
 from chathistory.services.base import reject
+from chathistory.services.rows import WINDOW_ROW_FIELDS, history_rows, instruction_rows
 from chathistory.shapes._fields import MessageLike
 from chathistory.validation import last_errors
 
@@ -25,26 +25,21 @@ def get_chat_history(conversation: Conversation, *, last: int | None = None) -> 
     return list(reversed(messages.tail(last))) if last else []
 
 
-def history_window(conversation: Conversation, *, last: int | None = None) -> list[Message]:
-    """The messages a model is sent, whichever shape they are sent in.
+def history_window(conversation: Conversation, *, last: int | None = None) -> list[dict[str, Any]]:
+    """The messages a model is sent, whichever shape they are sent in, as rows (``WINDOW_ROW_FIELDS``).
 
     All messages; with ``last=N``, the last N, less tool results whose call fell outside the
     window (so it never starts with an orphan tool message), with every earlier system and
     developer message kept ahead of them, in order: the model keeps its instructions however
-    long the conversation grows.
+    long the conversation grows. Rows, not model instances: every shape builds dicts anyway.
     """
-    window = get_chat_history(conversation, last=last)
+    window = history_rows(conversation, last=last, fields=WINDOW_ROW_FIELDS)
     if last is None:
         return window
-    # No ORDER BY in SQL: with one, SQLite's planner prefers the (conversation, seq) index and
-    # walks the whole conversation; without, it seeks (conversation, role, seq) per role.
-    instructions = conversation.messages.filter(role__in=INSTRUCTION_ROLES).order_by()
-    if window:
-        instructions = instructions.filter(seq__lt=window[0].seq)
-    earlier_instructions = sorted(instructions, key=attrgetter("seq"))
-    calls_in_window = {call["id"] for message in window for call in message.tool_calls or ()}
-    answerable = [message for message in window if message.role != Role.TOOL or message.tool_call_id in calls_in_window]
-    return [*earlier_instructions, *answerable]
+    earlier = instruction_rows(conversation, before_seq=window[0]["seq"] if window else None, fields=WINDOW_ROW_FIELDS)
+    calls_in_window = {call["id"] for row in window for call in row["tool_calls"] or ()}
+    answerable = [row for row in window if row["role"] != Role.TOOL or row["tool_call_id"] in calls_in_window]
+    return [*earlier, *answerable]
 
 
 def get_openai_messages(conversation: Conversation, *, last: int | None = None) -> list[dict[str, Any]]:

@@ -22,22 +22,10 @@ from chathistory.models import INSTRUCTION_ROLES, Conversation, Message
 from chathistory.services.base import reject
 from chathistory.validation import last_errors
 
-#: Every field of a Message, as the keys of a row.
-MESSAGE_ROW_FIELDS = (
-    "id",
-    "conversation_id",
-    "seq",
-    "role",
-    "content",
-    "name",
-    "refusal",
-    "tool_calls",
-    "tool_call_id",
-    "metadata",
-    "created_at",
-)
-#: What the OpenAI Chat Completions shape needs, and ``seq`` to place a row in the window.
-OPENAI_ROW_FIELDS = ("seq", "role", "content", "name", "refusal", "tool_calls", "tool_call_id")
+#: Every field of a Message, as the keys of a row (a new field is a new key).
+MESSAGE_ROW_FIELDS = tuple(field.attname for field in Message._meta.concrete_fields)
+#: What every history shape reads of a message; ``seq`` places it in the window.
+WINDOW_ROW_FIELDS = ("seq", "role", "content", "name", "refusal", "tool_calls", "tool_call_id")
 
 
 def history_rows(
