@@ -11,7 +11,10 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
+
+from django.utils.dateparse import parse_datetime
 
 from chathistory import content
 from chathistory.conf import app_settings
@@ -230,6 +233,30 @@ def conversation_errors(data: Mapping[str, Any], *, fields: tuple[str, ...]) -> 
     if "archived" in data and not isinstance(data["archived"], bool):
         errors.add("archived", f"Must be true or false, not {_json_type(data['archived'])}.")
     return dict(errors)
+
+
+def in_utc(moment: datetime) -> datetime | None:
+    """An aware ``moment`` moved to UTC, or None when that leaves the years 1 to 9999.
+
+    ``0001-01-01T00:30+01:00`` is a valid instant that Python cannot hold in UTC; every reader of
+    client timestamps (filters, cursors, imports) compares in UTC, so each asks here.
+    """
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def parse_instant(value: Any) -> datetime | None:
+    """An ISO 8601 date and time with a UTC offset (text or an aware datetime), in UTC; None otherwise."""
+    if isinstance(value, str):
+        try:
+            value = parse_datetime(value)
+        except ValueError:  # well formed, but no such date
+            return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return None
+    return in_utc(value)
 
 
 def parse_uuid(value: Any) -> uuid.UUID:

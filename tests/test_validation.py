@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.test import override_settings
 
@@ -11,6 +13,7 @@ from chathistory.validation import (
     compact_json_size,
     field_label,
     json_problem,
+    parse_instant,
     quoted,
     text_problem,
 )
@@ -489,3 +492,20 @@ def test_field_label_keeps_encodable_keys_and_escapes_the_rest():
     assert field_label("é\x00") == "é\x00"
     assert field_label("\ud800\udfff") == "\\ud800\\udfff"
     assert field_label(5) == "5"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-01-31T10:30:00+01:00", datetime(2025, 1, 31, 9, 30, tzinfo=UTC)),
+        ("2025-01-31T09:30:00Z", datetime(2025, 1, 31, 9, 30, tzinfo=UTC)),
+        ("2025-01-31T09:30:00", None),  # no offset: which instant is meant?
+        ("2025-02-30T09:30:00Z", None),  # no such day
+        ("0001-01-01T00:30:00+01:00", None),  # before the year 1 once in UTC
+        ("9999-12-31T23:59:59-01:00", None),  # after the year 9999 once in UTC
+        ("tomorrow", None),
+        (1738315800, None),
+    ],
+)
+def test_parse_instant_reads_aware_iso_8601_in_utc_and_nothing_else(text, expected):
+    assert parse_instant(text) == expected

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import django_filters
 from django import forms
 
 from chathistory.models import Conversation, Message, Role
+from chathistory.validation import in_utc
 
 #: The largest seq a filter or a path accepts (a PostgreSQL integer).
 MAX_SEQ = 2**31 - 1
@@ -23,12 +24,10 @@ class _IsoDateTimeField(django_filters.fields.IsoDateTimeField):
         if moment is None:
             return None
         # In UTC, so every database reads the same instant (PostgreSQL refuses offsets past 15:59).
-        try:
-            return moment.astimezone(UTC)
-        except OverflowError:
-            raise forms.ValidationError(
-                "Must be a date and time between the years 1 and 9999.", code="invalid"
-            ) from None
+        instant = in_utc(moment)
+        if instant is None:
+            raise forms.ValidationError("Must be a date and time between the years 1 and 9999.", code="invalid")
+        return instant
 
 
 class _IsoDateTimeFilter(django_filters.IsoDateTimeFilter):

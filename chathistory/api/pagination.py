@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import binascii
 from base64 import b64decode
-from datetime import UTC
 from typing import Any
 from urllib import parse
 
-from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination
 
 from chathistory.api.filters import MAX_SEQ
+from chathistory.validation import parse_instant
 
 #: Longer than any cursor the server issues (a position, an offset and a flag), by far.
 MAX_CURSOR_LENGTH = 1000
@@ -93,13 +92,10 @@ class ConversationPagination(_CheckedCursorPagination):
     def normalized_position(self, position: str) -> str:
         # In UTC, as the server writes it: every database then compares the same instant, and
         # a moment that leaves the years 1 to 9999 once moved to UTC is refused here, not there.
-        try:
-            moment = parse_datetime(position)
-            if moment is None or moment.tzinfo is None:
-                raise InvalidCursor(position)
-            return str(moment.astimezone(UTC))
-        except (ValueError, OverflowError):  # no such date, or none once moved to UTC
-            raise InvalidCursor(position) from None
+        instant = parse_instant(position)
+        if instant is None:
+            raise InvalidCursor(position)
+        return str(instant)
 
 
 class MessagePagination(_CheckedCursorPagination):

@@ -30,12 +30,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
-from django.utils.dateparse import parse_datetime
 
 from chathistory.conf import app_settings
 from chathistory.models import Conversation, Message
 from chathistory.services.base import reject, write_alias
-from chathistory.validation import ROLES
+from chathistory.validation import ROLES, parse_instant
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -317,7 +316,7 @@ def _decode_cursor(cursor: str) -> tuple[_Position, bool]:
     if not isinstance(payload, dict) or set(payload) != {"s", "t", "i", "d"}:
         raise InvalidCursor(cursor)
     score, moment, pk, direction = payload["s"], payload["t"], payload["i"], payload["d"]
-    created_at = parse_datetime(moment) if isinstance(moment, str) else None
+    created_at = parse_instant(moment) if isinstance(moment, str) else None
     if (
         not isinstance(score, float)
         or score != score

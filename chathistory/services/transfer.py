@@ -22,14 +22,19 @@ from asgiref.sync import sync_to_async
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from chathistory.exceptions import ConversationIdTaken, FieldErrors, ValidationError
 from chathistory.models import Conversation, ConversationQuerySet, Message
 from chathistory.services.appends import _append
 from chathistory.services.base import logger, reject, write_alias
 from chathistory.services.history import to_openai_messages
-from chathistory.validation import CONVERSATION_FIELDS, MESSAGE_FIELDS, conversation_errors, parse_uuid
+from chathistory.validation import (
+    CONVERSATION_FIELDS,
+    MESSAGE_FIELDS,
+    conversation_errors,
+    parse_instant,
+    parse_uuid,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -335,22 +340,13 @@ def _parse_messages(messages: list[Any], parsed: _Parsed, errors: FieldErrors) -
 def _moment(value: Any, name: str, errors: FieldErrors) -> datetime | None:
     if value is None:
         return None
-    moment: datetime | None = None
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = parse_datetime(value)
-        except ValueError:
-            moment = None
-    if moment is None or timezone.is_naive(moment):
-        errors[name] = ["Must be an ISO 8601 date and time with a UTC offset, such as 2025-01-31T09:30:00Z."]
-        return None
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:  # 0001-01-01T01:00+02:00 is before the year 1 in UTC
-        errors[name] = ["Must be a date and time between the years 1 and 9999 in UTC."]
-        return None
+    moment = parse_instant(value)
+    if moment is None:
+        errors[name] = [
+            "Must be an ISO 8601 date and time with a UTC offset, between the years 1 and 9999 in UTC, "
+            "such as 2025-01-31T09:30:00Z."
+        ]
+    return moment
 
 
 def _is_identical(conversation: Conversation, parsed: _Parsed, alias: str) -> bool:
