@@ -8,6 +8,7 @@ are the project's to choose, under ``CHATHISTORY``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -32,8 +33,13 @@ DRF_DEFAULTS = APISettings(user_settings=dict(DEFAULTS), defaults=DEFAULTS)  # t
 
 
 def authentication_classes() -> list[type[BaseAuthentication]]:
-    """The classes of ``CHATHISTORY["AUTHENTICATION_CLASSES"]``, read at call time."""
-    return [import_string(path) for path in app_settings.AUTHENTICATION_CLASSES]
+    """The classes of ``CHATHISTORY["AUTHENTICATION_CLASSES"]``, read at call time; each path is imported once."""
+    return list(_imported(tuple(app_settings.AUTHENTICATION_CLASSES)))
+
+
+@functools.cache
+def _imported(paths: tuple[str, ...]) -> tuple[type[BaseAuthentication], ...]:
+    return tuple(import_string(path) for path in paths)
 
 
 class ChatHistoryAPIView(APIView):
