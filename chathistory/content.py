@@ -13,13 +13,11 @@ checked here are kept as given, so they are only checked for being storable JSON
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-# A module import, not names: validation.py may import this module while it is itself loading.
-from chathistory import validation
 from chathistory.exceptions import FieldErrors
+from chathistory.text import compact_json, json_problem, json_type, quoted, text_problem
 
 SYSTEM, DEVELOPER, USER, ASSISTANT, TOOL = "system", "developer", "user", "assistant", "tool"
 ROLE_NAMES = (SYSTEM, DEVELOPER, USER, ASSISTANT, TOOL)
@@ -40,40 +38,22 @@ TOOL_CALL_TYPES = ("function", "custom")
 TOOL_CALL_FIELDS = {"function": "arguments", "custom": "input"}
 
 _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _QUOTE_LIMIT = 60
+MAX_TOOL_CALL_ID_LENGTH = 255
+
+
+def quote(value: str) -> str:
+    """Client text as a short JSON string literal, safe to put in an error message (``text.quoted``)."""
+    return quoted(value, limit=_QUOTE_LIMIT)
+
+
+#: A JSON type name for an error message: "an object", "a list", "null", …
+describe_type = json_type
 
 
 class _Errors(dict[str, list[str]]):
     def add(self, path: str, message: str) -> None:
         self.setdefault(path, []).append(message)
-
-
-def quote(value: Any) -> str:
-    """Client text as a JSON string literal, safe to put in an error message.
-
-    Lone surrogates are shown as ``\\udXXX`` escapes (a JSON encoder cannot encode them raw), and
-    long values are cut, so an error never carries a megabyte of someone's content.
-    """
-    text = value if isinstance(value, str) else str(value)
-    if len(text) > _QUOTE_LIMIT:
-        text = text[:_QUOTE_LIMIT] + "…"
-    literal = json.dumps(text, ensure_ascii=False)
-    return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", literal)
-
-
-def describe_type(value: Any) -> str:
-    """A JSON type name for an error message: "an object", "a list", "null", …"""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    for kind, name in ((str, "a string"), (dict, "an object"), (list, "a list")):
-        if isinstance(value, kind):
-            return name
-    return type(value).__name__
 
 
 def body_errors(*, role: Any, content: Any, refusal: Any, tool_calls: Any, max_length: int) -> FieldErrors:
@@ -134,7 +114,7 @@ def content_errors(role: Any, content: Any, *, max_length: int) -> FieldErrors:
     for index, part in enumerate(content):
         _check_part(errors, f"content[{index}]", role, part)
     if not errors:
-        size = len(json.dumps(content, separators=(",", ":"), ensure_ascii=False))
+        size = len(compact_json(content))
         if size > max_length:
             errors.add(
                 "content",
@@ -180,10 +160,10 @@ def tool_calls_errors(role: Any, tool_calls: Any) -> FieldErrors:
         call_id = call.get("id")
         if _check_required_string(errors, f"{where}.id", call_id, non_empty=True):
             assert isinstance(call_id, str)
-            if len(call_id) > validation.MAX_TOOL_CALL_ID_LENGTH:
+            if len(call_id) > MAX_TOOL_CALL_ID_LENGTH:
                 errors.add(
                     f"{where}.id",
-                    f"Must be at most {validation.MAX_TOOL_CALL_ID_LENGTH} characters long (it has {len(call_id):,}).",
+                    f"Must be at most {MAX_TOOL_CALL_ID_LENGTH} characters long (it has {len(call_id):,}).",
                 )
             elif call_id in first_with_id:
                 errors.add(
@@ -237,7 +217,7 @@ def _check_part(errors: _Errors, where: str, role: Any, part: Any) -> None:
         )
         _check_other_keys(errors, where, part, known=("type",))
         return
-    problem = validation.text_problem(part_type)
+    problem = text_problem(part_type)
     if problem:
         errors.add(f"{where}.type", f"Text {problem}.")
         return
@@ -346,7 +326,7 @@ def _check_required_string(errors: _Errors, path: str, value: Any, *, non_empty:
 
 
 def _check_text(errors: _Errors, path: str, value: str) -> bool:
-    problem = validation.text_problem(value)
+    problem = text_problem(value)
     if problem:
         errors.add(path, f"Text {problem}.")
         return False
@@ -366,13 +346,13 @@ def _check_other_keys(errors: _Errors, where: str, value: dict[str, Any], *, kno
         if not isinstance(key, str):
             errors.add(where, f"Object keys must be strings, not {describe_type(key)}.")
             continue
-        problem = validation.text_problem(key)
+        problem = text_problem(key)
         if problem:
             # The key cannot name the path: it is the thing that cannot be encoded.
             errors.add(where, f"Keys {problem}: {quote(key)}.")
             continue
         if key in known:
             continue
-        problem = validation.json_problem(child)
+        problem = json_problem(child)
         if problem:
             errors.add(f"{where}.{key}", f"Value {problem}.")

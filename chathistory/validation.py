@@ -7,7 +7,6 @@ live in services.py, next to the statements that enforce them.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Mapping
@@ -18,8 +17,19 @@ from django.utils.dateparse import parse_datetime
 
 from chathistory import content
 from chathistory.conf import app_settings
+from chathistory.content import MAX_TOOL_CALL_ID_LENGTH
 from chathistory.exceptions import FieldErrors
 from chathistory.models import Role
+from chathistory.text import (  # noqa: F401  (re-exported: the rules' helpers, where callers look for them)
+    MAX_JSON_DEPTH,
+    compact_json_size,
+    encodable,
+    field_label,
+    json_problem,
+    json_type,
+    quoted,
+    text_problem,
+)
 
 MESSAGE_FIELDS = ("role", "content", "name", "refusal", "tool_calls", "tool_call_id", "metadata")
 CONVERSATION_FIELDS = ("id", "title", "metadata", "archived")
@@ -28,15 +38,9 @@ SERVER_FIELDS = frozenset(
 )
 MAX_TITLE_LENGTH = 200
 MAX_NAME_LENGTH = 64
-MAX_TOOL_CALL_ID_LENGTH = 255
-MAX_JSON_DEPTH = 100
 # Read once: Role.values builds a new list on every access, and each message checks it five times.
 # A tuple, not a set: a role sent as a JSON list or object must compare unequal, not fail to hash.
 ROLES = tuple(Role.values)
-
-# PostgreSQL cannot store U+0000 in text, and a lone surrogate cannot be encoded as UTF-8 at all.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Errors(dict):
@@ -44,83 +48,9 @@ class _Errors(dict):
         self.setdefault(field, []).append(message)
 
 
-def quoted(value: Any, *, limit: int = 80) -> str:
-    """Client input as it may appear inside an error message: JSON-quoted, short, always encodable.
-
-    A lone surrogate is written as its escape (``\\ud800``) rather than echoed raw, which no
-    response could encode; control characters are escaped by the JSON quoting itself.
-    """
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):  # not JSON, or nested past the encoder
-        return f"({_json_type(value)})"
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return encodable(text)
-
-
-def encodable(text: str) -> str:
-    """``text`` with every lone surrogate written as its escape, so that it encodes as UTF-8."""
-    if _SURROGATE.search(text) is None:
-        return text
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def field_label(field: Any) -> str:
-    """A key the client sent, as the key of an error naming it: itself unless it cannot be encoded."""
-    return encodable(field) if isinstance(field, str) else repr(field)
-
-
-def text_problem(value: str) -> str | None:
-    """Why a string cannot be stored as given, or None when it can."""
-    found = _UNSTORABLE.search(value)
-    if found is None:
-        return None
-    if found.group() == "\x00":
-        return "must not contain the NUL character (U+0000)"
-    return f"must not contain a lone surrogate (U+{ord(found.group()):04X})"
-
-
-def json_problem(value: Any) -> str | None:
-    """Why a value would not come back from the database identical, or None when it will.
-
-    Walks iteratively, so deep nesting is an error message rather than a RecursionError.
-    """
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_JSON_DEPTH:
-            return f"must not nest deeper than {MAX_JSON_DEPTH} levels"
-        if isinstance(item, str):
-            problem = text_problem(item)
-            if problem:
-                return problem
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                if not isinstance(key, str):
-                    return f"object keys must be strings, not {type(key).__name__}"
-                problem = text_problem(key)
-                if problem:
-                    return f"keys {problem}"
-                stack.append((child, depth + 1))
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
-        elif isinstance(item, float):
-            if item != item or item in (float("inf"), float("-inf")):
-                return "must not contain NaN or Infinity, which JSON cannot represent"
-        elif item is not None and not isinstance(item, (bool, int)):
-            return f"must hold only JSON values, not {type(item).__name__}"
-    return None
-
-
-def compact_json_size(value: Any) -> int:
-    """UTF-8 length of the compact JSON: the size that MAX_METADATA_BYTES limits."""
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
-
-
 def _check_string(errors: _Errors, field: str, value: Any, *, max_length: int) -> None:
     if not isinstance(value, str):
-        errors.add(field, f"Must be a string, not {_json_type(value)}.")
+        errors.add(field, f"Must be a string, not {json_type(value)}.")
         return
     problem = text_problem(value)
     if problem:
@@ -131,7 +61,7 @@ def _check_string(errors: _Errors, field: str, value: Any, *, max_length: int) -
 
 def _check_metadata(errors: _Errors, field: str, value: Any) -> None:
     if not isinstance(value, dict):
-        errors.add(field, f"Must be a JSON object, not {_json_type(value)}.")
+        errors.add(field, f"Must be a JSON object, not {json_type(value)}.")
         return
     problem = json_problem(value)
     if problem:
@@ -154,16 +84,6 @@ def _check_known_fields(errors: _Errors, data: Mapping[str, Any], known: tuple[s
             errors.add(field_label(field), f"Unknown field. Expected one of: {', '.join(known)}.")
 
 
-def _json_type(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
-    for kind, name in names.items():
-        if isinstance(value, kind):
-            return name
-    if isinstance(value, (int, float)):
-        return "a number"
-    return type(value).__name__
-
-
 def _top_field(path: str) -> str:
     """The message field a path starts with: ``content`` for ``content[2].image_url.url``."""
     return re.split(r"[\[.]", path, maxsplit=1)[0]
@@ -173,7 +93,7 @@ def message_errors(data: Mapping[str, Any]) -> FieldErrors:
     """Every rule a message must meet on its own, before the database is asked anything."""
     errors = _Errors()
     if not isinstance(data, Mapping):
-        return {"non_field_errors": [f"A message must be an object, not {_json_type(data)}."]}
+        return {"non_field_errors": [f"A message must be an object, not {json_type(data)}."]}
     _check_known_fields(errors, data, MESSAGE_FIELDS)
 
     role = data.get("role")
@@ -231,7 +151,7 @@ def conversation_errors(data: Mapping[str, Any], *, fields: tuple[str, ...]) -> 
     if "metadata" in data:
         _check_metadata(errors, "metadata", data["metadata"])
     if "archived" in data and not isinstance(data["archived"], bool):
-        errors.add("archived", f"Must be true or false, not {_json_type(data['archived'])}.")
+        errors.add("archived", f"Must be true or false, not {json_type(data['archived'])}.")
     return dict(errors)
 
 
