@@ -114,7 +114,13 @@ def test_page_size_is_capped_at_100_and_an_invalid_one_is_the_default(api, conve
     assert len(search(api, q="tick", page_size=5).json()["results"]) == 5
 
 
-@pytest.mark.parametrize("cursor", ["", "garbage", "eyJzIjoxfQ:abc", "a" * 2000, "%00", "é"])
+def test_an_empty_cursor_is_the_first_page_as_on_every_list(api, conversation):
+    make_message(conversation, content="lamp")
+
+    assert search(api, q="lamp", cursor="").json() == search(api, q="lamp").json()
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "eyJzIjoxfQ:abc", "a" * 2000, "%00", "é"])
 def test_a_forged_cursor_is_a_404(api, conversation, cursor):
     make_message(conversation, content="lamp")
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import ISO_8601, serializers
 from rest_framework import exceptions as api_exceptions
-from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,7 +17,6 @@ from chathistory import services
 from chathistory.api import schema
 from chathistory.api.openapi import extend_schema
 from chathistory.api.views import ChatHistoryViewSet
-from chathistory.exceptions import ValidationError
 from chathistory.models import Role
 from chathistory.services.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, InvalidCursor
 
@@ -49,7 +48,7 @@ class SearchResultSerializer(serializers.Serializer):
     snippet = serializers.CharField(
         help_text="Plain text of at most 200 characters around the first match; … marks a cut."
     )
-    created_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField(format=ISO_8601)
 
 
 class SearchPageSerializer(serializers.Serializer):
@@ -101,21 +100,17 @@ class SearchViewSet(ChatHistoryViewSet):
         conversation = None
         if "conversation" in query.validated_data:
             conversation = get_object_or_404(self.get_conversations(), pk=query.validated_data["conversation"])
+        # The query serializer has checked q as the service would (trimmed, not blank, not too long).
+        results = services.search_messages(
+            self.caller,
+            query.validated_data["q"],
+            conversation=conversation,
+            role=query.validated_data.get("role", ()),
+        )
+        # Empty is absent, as on every list: "cursor=" asks for the first page.
+        cursor = request.query_params.get(CURSOR_PARAMETER) or None
         try:
-            results = services.search_messages(
-                self.caller,
-                query.validated_data["q"],
-                conversation=conversation,
-                role=sorted(query.validated_data.get("role", ())),
-            )
-        except ValidationError as error:
-            # The service names its argument; this route names its parameter.
-            errors = error.errors if isinstance(error.errors, dict) else {}
-            raise api_exceptions.ValidationError(
-                {("q" if field == "query" else field): messages for field, messages in errors.items()}
-            ) from None
-        try:
-            page = results.page(size=_page_size(request), cursor=request.query_params.get(CURSOR_PARAMETER))
+            page = results.page(size=_page_size(request), cursor=cursor)
         except InvalidCursor:
             raise api_exceptions.NotFound("Invalid cursor") from None
         url = request.build_absolute_uri()

@@ -113,6 +113,22 @@ def test_append_and_list_answer_the_contracts_json(api, conversation):
     assert ISO_WITH_OFFSET.match(listed["results"][0]["updated_at"])
 
 
+def test_search_export_and_import_answer_the_contracts_json(api, conversation):
+    make_message(conversation, content="The lighthouse keeper waved.")
+
+    found = api.get("/api/search/", {"q": "lighthouse"}).json()
+    exported = api.get(f"/api/conversations/{conversation.id}/export/").json()
+    again = api.post("/api/conversations/import/", exported, format="json")
+
+    assert set(found) == {"next", "previous", "results"}
+    assert set(found["results"][0]) == {"conversation_id", "conversation_title", "seq", "role", "snippet", "created_at"}
+    assert ISO_WITH_OFFSET.match(found["results"][0]["created_at"])
+    assert set(exported) == {"format", "version", "conversation", "messages"}
+    assert ISO_WITH_OFFSET.match(exported["messages"][0]["created_at"])
+    assert "toolCalls" not in exported["messages"][0] and "tool_calls" in exported["messages"][0]
+    assert again.status_code == 200  # the same document again: nothing stored
+
+
 def test_lists_are_cursor_paginated_with_the_apps_page_sizes(api, user, django_assert_num_queries):
     for index in range(3):
         make_conversation(user=user, title=f"c{index}")
