@@ -37,9 +37,13 @@ def history_window(conversation: Conversation, *, last: int | None = None) -> li
     if last is None:
         return window
     earlier = instruction_rows(conversation, before_seq=window[0]["seq"] if window else None, fields=WINDOW_ROW_FIELDS)
+    return [*earlier, *answerable(window)]
+
+
+def answerable(window: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of a window less each tool result whose call is not in it, which no model would take."""
     calls_in_window = {call["id"] for row in window for call in row["tool_calls"] or ()}
-    answerable = [row for row in window if row["role"] != Role.TOOL or row["tool_call_id"] in calls_in_window]
-    return [*earlier, *answerable]
+    return [row for row in window if row["role"] != Role.TOOL or row["tool_call_id"] in calls_in_window]
 
 
 def get_openai_messages(conversation: Conversation, *, last: int | None = None) -> list[dict[str, Any]]:
