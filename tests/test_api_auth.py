@@ -5,26 +5,7 @@ from rest_framework.test import APIClient
 
 from chathistory.models import Conversation, Message
 from tests.factories import make_message
-
-
-def every_route(conversation_id):
-    """(method, path, body) for each route of the contract that needs credentials."""
-    base = f"/api/conversations/{conversation_id}/"
-    return [
-        ("get", "/api/conversations/", None),
-        ("post", "/api/conversations/", {"title": "x"}),
-        ("get", base, None),
-        ("patch", base, {"title": "Stolen"}),
-        ("delete", base, None),
-        ("get", f"{base}messages/", None),
-        ("post", f"{base}messages/", {"role": "user", "content": "injected"}),
-        ("get", f"{base}messages/1/", None),
-        ("get", f"{base}history/", None),
-    ]
-
-
-def call(client, method, path, body):
-    return getattr(client, method)(path, body, format="json") if body else getattr(client, method)(path)
+from tests.support import routes
 
 
 def snapshot():
@@ -40,12 +21,11 @@ def owned(conversation):
     return conversation
 
 
-@pytest.mark.parametrize("index", range(9))
-def test_every_route_is_401_without_credentials(owned, index):
-    method, path, body = every_route(owned.id)[index]
+@pytest.mark.parametrize("route", routes.each())
+def test_every_route_is_401_without_credentials(owned, route):
     before = snapshot()
 
-    response = call(APIClient(), method, path, body)
+    response = routes.call(APIClient(), route, owned.id)
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Token")
@@ -53,25 +33,23 @@ def test_every_route_is_401_without_credentials(owned, index):
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("index", range(9))
-def test_every_route_is_401_with_a_bad_token(owned, index):
-    method, path, body = every_route(owned.id)[index]
+@pytest.mark.parametrize("route", routes.each())
+def test_every_route_is_401_with_a_bad_token(owned, route):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     before = snapshot()
 
-    response = call(client, method, path, body)
+    response = routes.call(client, route, owned.id)
 
     assert response.status_code == 401
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("index", range(2, 9))
-def test_another_users_conversation_is_404_on_every_route_and_nothing_changes(other_api, owned, index):
-    method, path, body = every_route(owned.id)[index]
+@pytest.mark.parametrize("route", routes.each(tuple(route for route in routes.ROUTES if route.owned)))
+def test_another_users_conversation_is_404_on_every_route_and_nothing_changes(other_api, owned, route):
     before = snapshot()
 
-    response = call(other_api, method, path, body)
+    response = routes.call(other_api, route, owned.id)
 
     assert response.status_code == 404
     assert list(response.json()) == ["detail"]
@@ -79,11 +57,12 @@ def test_another_users_conversation_is_404_on_every_route_and_nothing_changes(ot
 
 
 def test_another_users_conversation_answers_exactly_like_one_that_does_not_exist(other_api, owned):
-    missing = "/api/conversations/00000000-0000-4000-8000-000000000000/"
+    missing = "00000000-0000-4000-8000-000000000000"
 
-    for suffix in ("", "messages/", "messages/1/", "history/"):
-        theirs, nothing = other_api.get(f"/api/conversations/{owned.id}/{suffix}"), other_api.get(f"{missing}{suffix}")
-        assert (theirs.status_code, theirs.json()) == (nothing.status_code, nothing.json())
+    for route in routes.ROUTES:
+        if route.owned and route.method == "get":
+            theirs, nothing = routes.call(other_api, route, owned.id), routes.call(other_api, route, missing)
+            assert (theirs.status_code, theirs.json()) == (nothing.status_code, nothing.json()), route.path
 
 
 def test_another_users_conversations_are_not_listed(other_api, owned):

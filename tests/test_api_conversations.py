@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from chathistory.models import Conversation, Message
+from tests.contract import CONVERSATION_JSON_KEYS
 from tests.factories import make_conversation, make_message
 
 URL = "/api/conversations/"
@@ -35,7 +36,7 @@ def test_list_returns_only_the_callers_conversations_most_recently_active_first(
 def test_conversation_json_has_the_documented_fields(api, conversation):
     body = api.get(detail(conversation.id)).json()
 
-    assert set(body) == {"id", "title", "metadata", "archived", "message_count", "created_at", "updated_at"}
+    assert set(body) == set(CONVERSATION_JSON_KEYS)
     assert body["title"] == "Weather in Paris"
     assert parse_datetime(body["created_at"]).utcoffset() is not None
 

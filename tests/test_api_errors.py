@@ -3,6 +3,7 @@ from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError
 from django.test import override_settings
@@ -136,7 +137,7 @@ def test_a_body_without_a_content_type_is_415(api, conversation):
 
 
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
-@pytest.mark.parametrize("path", ["/api/conversations/", "MESSAGES"])
+@pytest.mark.parametrize("path", ["/api/conversations/", "MESSAGES", "/api/conversations/import/"])
 def test_a_body_over_the_upload_limit_is_413(api, conversation, path):
     url = messages_url(conversation) if path == "MESSAGES" else path
     body = {"role": "user", "content": "x" * 2000}
@@ -158,6 +159,18 @@ def test_django_refusing_a_large_body_is_413_as_well(api, conversation):
             response = api.post(messages_url(conversation), {"role": "user", "content": "x" * 50}, format="json")
 
     assert_json_error(response, 413)
+
+
+def test_bodies_up_to_16_mib_are_read_and_a_larger_one_is_a_json_413(api, conversation):
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 16 * 1024 * 1024
+    message = {"role": "user", "content": "x" * 999_000}  # within MAX_CONTENT_LENGTH
+
+    within = api.post(messages_url(conversation), [message] * 16, format="json")  # about 16.0 MB
+    over = api.post(messages_url(conversation), [message] * 17, format="json")  # about 17.0 MB
+
+    assert within.status_code == 201 and len(within.json()) == 16
+    assert_json_error(over, 413)
+    assert Message.objects.filter(conversation=conversation).count() == 16
 
 
 def test_a_body_within_the_limit_is_read(api, conversation):

@@ -4,6 +4,7 @@ from django.utils.dateparse import parse_datetime
 
 from chathistory import services
 from chathistory.models import Message
+from tests.contract import MESSAGE_JSON_KEYS
 from tests.factories import make_message, tool_call
 
 
@@ -37,18 +38,7 @@ def test_list_returns_messages_in_seq_order_with_the_documented_fields(api, tool
     assert response.status_code == 200
     assert seqs(response) == [1, 2, 3, 4, 5]
     first = response.json()["results"][0]
-    assert set(first) == {
-        "id",
-        "seq",
-        "role",
-        "content",
-        "name",
-        "refusal",
-        "tool_calls",
-        "tool_call_id",
-        "metadata",
-        "created_at",
-    }
+    assert set(first) == set(MESSAGE_JSON_KEYS)
     assert response.json()["results"][2]["tool_calls"] == [tool_call()]
     assert parse_datetime(first["created_at"]).utcoffset() is not None
 
@@ -211,3 +201,17 @@ def test_message_list_runs_a_fixed_number_of_queries(api, conversation, rows, dj
         response = api.get(messages_url(conversation.id), {"page_size": 1000, "role": "user"})
 
     assert len(seqs(response)) == rows
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix"),
+    [("put", "1/"), ("patch", "1/"), ("delete", "1/"), ("delete", ""), ("put", "")],
+)
+def test_messages_are_append_only_no_route_edits_or_deletes_one(api, conversation, method, suffix):
+    stored = make_message(conversation, content="as written")
+
+    response = getattr(api, method)(f"{messages_url(conversation.id)}{suffix}", {"content": "rewritten"}, format="json")
+
+    assert response.status_code == 405
+    assert Message.objects.get(pk=stored.pk).content == "as written"
+    assert Message.objects.filter(conversation=conversation).count() == 1

@@ -13,6 +13,7 @@ from chathistory import services
 from chathistory.fields import ESCAPE
 from chathistory.models import Message
 from chathistory.shapes import to_anthropic_messages, to_openai_messages, to_responses_input
+from tests.contract import MESSAGE_JSON_KEYS
 from tests.factories import make_message, tool_call
 from tests.shapes_corpus import (
     CORPUS_MESSAGES,
@@ -107,18 +108,7 @@ def test_the_api_stores_and_returns_parts_and_a_refusal(api, conversation):
         (EVERY_USER_PART, None),
         (None, "I can't help with that."),
     ]
-    assert list(listed[0]) == [
-        "id",
-        "seq",
-        "role",
-        "content",
-        "name",
-        "refusal",
-        "tool_calls",
-        "tool_call_id",
-        "metadata",
-        "created_at",
-    ]
+    assert list(listed[0]) == list(MESSAGE_JSON_KEYS)
 
 
 def test_parallel_and_custom_tool_calls_are_answered_and_kept(api, conversation):
