@@ -358,6 +358,9 @@ def test_any_path_segment_and_method_on_every_route(world):
             [
                 "/api/conversations/{any}/",
                 "/api/conversations/{any}/history/",
+                "/api/conversations/{any}/export/",
+                "/api/conversations/import/",
+                "/api/search/",
                 "/api/conversations/{any}/messages/",
                 "/api/conversations/{id}/messages/{seq}/",
                 "/api/conversations/",

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from tests.support import postgres
+from tests.support import postgres, routes
 from tests.support.load import Appender, Tally, audit, auth, create_conversation, stop_all
 from tests.support.processes import wait_until
 from tests.support.site import PASSWORD, Gunicorn, migrate, seed_tokens, session_cookies, site_env
@@ -20,19 +20,9 @@ pytestmark = [
 
 def _every_route(base: str, conversation: str) -> list[tuple[str, str, dict | None, bool]]:
     """(method, url, JSON body, send the token) for every API route, and the health check."""
-    api = f"{base}/api"
-    one = f"{api}/conversations/{conversation}"
     return [
-        ("GET", f"{api}/conversations/", None, True),
-        ("POST", f"{api}/conversations/", {"title": "new"}, True),
-        ("GET", f"{one}/", None, True),
-        ("PATCH", f"{one}/", {"title": "renamed"}, True),
-        ("DELETE", f"{one}/", None, True),
-        ("GET", f"{one}/messages/", None, True),
-        ("POST", f"{one}/messages/", {"role": "user", "content": "hello"}, True),
-        ("GET", f"{one}/messages/1/", None, True),
-        ("GET", f"{one}/history/?last=5", None, True),
-        ("POST", f"{api}/auth/token/", {"username": "client0", "password": PASSWORD}, False),
+        *((route.method.upper(), base + route.url(conversation), route.body, True) for route in routes.ROUTES),
+        ("POST", f"{base}/api/auth/token/", {"username": "client0", "password": PASSWORD}, False),
         ("GET", f"{base}/healthz", None, False),
     ]
 
