@@ -102,6 +102,7 @@ def append(request: HttpRequest, conversation_id: uuid.UUID) -> JsonResponse:
             "role": role,
             "content": content,
             "name": None,
+            "refusal": None,
             "tool_calls": None,
             "tool_call_id": None,
             "metadata": {},

@@ -222,8 +222,6 @@ def load(
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for thread in threads:
         thread.start()
-    began = time.perf_counter()
-    deadline = began + max_seconds
     start_line.wait()
     began = time.perf_counter()
     deadline = began + max_seconds

@@ -13,33 +13,20 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import random
 import statistics
-import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
-os.environ["DJANGO_DEBUG"] = "0"  # no query log in the timings
-os.environ.setdefault("CHATHISTORY_LOG_LEVEL", "WARNING")
+import harness  # sets Django up
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 
-import django
-
-django.setup()
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.db.migrations.executor import MigrationExecutor  # noqa: E402
-
-from chathistory import services  # noqa: E402
-from chathistory.models import Conversation, Message  # noqa: E402
+from chathistory import services
+from chathistory.models import Conversation, Message
 
 USERS = 1000
 CONVERSATIONS_PER_USER = 10
@@ -140,17 +127,6 @@ def index_bytes() -> int:
     return -1  # SQLite: measured as the growth of the file
 
 
-def median_ms(call: Callable[[int], object], repeat: int = REPEAT) -> float:
-    for index in range(5):
-        call(index)
-    samples = []
-    for index in range(repeat):
-        begun = time.perf_counter()
-        call(index)
-        samples.append(time.perf_counter() - begun)
-    return statistics.median(samples) * 1000
-
-
 def run(total: int) -> None:
     migrate_to(BEFORE_SEARCH)
     begun = time.perf_counter()
@@ -180,10 +156,12 @@ def run(total: int) -> None:
         for word in (RARE, COMMON)
     }
     results = {
-        f"rare word ({RARE!r}, median {counts[RARE]:.0f} matches a user)": median_ms(first_page(RARE)),
-        f"common word ({COMMON!r}, median {counts[COMMON]:.0f} matches a user)": median_ms(first_page(COMMON)),
-        f"both words ('{RARE} {COMMON}')": median_ms(first_page(f"{RARE} {COMMON}")),
-        f'phrase ("{COMMON} {RARE}")': median_ms(first_page(f'"{COMMON} {RARE}"')),
+        f"rare word ({RARE!r}, median {counts[RARE]:.0f} matches a user)": harness.median_ms(first_page(RARE), REPEAT),
+        f"common word ({COMMON!r}, median {counts[COMMON]:.0f} matches a user)": harness.median_ms(
+            first_page(COMMON), REPEAT
+        ),
+        f"both words ('{RARE} {COMMON}')": harness.median_ms(first_page(f"{RARE} {COMMON}"), REPEAT),
+        f'phrase ("{COMMON} {RARE}")': harness.median_ms(first_page(f'"{COMMON} {RARE}"'), REPEAT),
     }
     print(f"backend: {connection.vendor}, bench database {connection.settings_dict['NAME']}")
     print(
@@ -202,18 +180,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
     total = parser.parse_args().messages
-    settings_dict = connection.settings_dict
-    with tempfile.TemporaryDirectory() as directory:
-        if connection.vendor == "sqlite":
-            settings_dict["TEST"]["NAME"] = str(Path(directory) / "bench.sqlite3")
-        else:
-            settings_dict["TEST"]["NAME"] = f"{settings_dict['NAME']}_bench"
-        original_name = settings_dict["NAME"]
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-        try:
-            run(total)
-        finally:
-            connection.creation.destroy_test_db(original_name, verbosity=0)
+    with harness.throwaway_database("search"):
+        run(total)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,8 @@ A benchmark, not a test: it asserts nothing. Usage: ``python bench/transfer.py``
 
 from __future__ import annotations
 
-import statistics
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import harness
@@ -66,17 +64,6 @@ def _turns(count: int) -> list[dict[str, Any]]:
     return messages
 
 
-def median_ms(call: Callable[[], object], repeat: int = REPEAT) -> float:
-    for _ in range(3):
-        call()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
-
-
 def bench_transfer(user: Any) -> dict[str, float]:
     for _ in range(CONVERSATIONS):
         conversation, _ = services.get_or_create_conversation(user)
@@ -118,11 +105,17 @@ def bench_langchain(user: Any) -> dict[str, float]:
     for _ in range(LONG // len(batch)):
         history.add_messages(batch)
     windowed = DjangoChatMessageHistory(conversation, window=WINDOW)
-    results = {f"DjangoChatMessageHistory(window={WINDOW}).messages @ {LONG:,}": median_ms(lambda: windowed.messages)}
+    results = {
+        f"DjangoChatMessageHistory(window={WINDOW}).messages @ {LONG:,}": harness.median_ms(
+            lambda _: windowed.messages, REPEAT, warmup=3
+        )
+    }
 
     peer = _langchain_postgres(batch)
     if peer is not None:
-        results[f"PostgresChatMessageHistory.messages @ {LONG:,}"] = median_ms(lambda: peer.messages, repeat=5)
+        results[f"PostgresChatMessageHistory.messages @ {LONG:,}"] = harness.median_ms(
+            lambda _: peer.messages, 5, warmup=3
+        )
     return results
 
 
