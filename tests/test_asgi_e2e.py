@@ -1,75 +1,22 @@
 """chatsite as an ASGI app under uvicorn: an async view appends, streams and reads through the async twins."""
 
-import os
 import re
-import subprocess
-import sys
-import time
 import uuid
 
 import pytest
 import requests
 
-from tests.test_api_e2e import PASSWORD, ROOT, database_url, free_port
+from tests.support.databases import served_database_url  # noqa: F401  (fixture)
+from tests.support.site import manage, serve, site_env
+from tests.test_api_e2e import PASSWORD
 
 
 @pytest.fixture
-def asgi_server(transactional_db, tmp_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "chatsite.settings",
-        "DJANGO_SECRET_KEY": "asgi-e2e-secret-key",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": database_url(tmp_path),
-        "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
-    }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
-    subprocess.run(
-        [*manage, "createsuperuser", "--noinput", "--username", "asgi", "--email", "asgi@example.com"],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "chatsite.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass  # not listening yet
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("uvicorn did not start")
-            time.sleep(0.2)
+def asgi_server(served_database_url):
+    env = site_env(served_database_url, DJANGO_SUPERUSER_PASSWORD=PASSWORD)
+    manage(env, "createsuperuser", "--noinput", "--username", "asgi", "--email", "asgi@example.com")
+    with serve("uvicorn", "chatsite.asgi:application", env) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def log_in(base):

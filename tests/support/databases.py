@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.db import connections
@@ -11,10 +12,10 @@ from tests.support.site import migrate, site_env
 
 
 def url_of(settings_dict: dict) -> str:
-    return (
-        f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@{settings_dict['HOST'] or '127.0.0.1'}:"
-        f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
-    )
+    """A PostgreSQL database of Django's settings as a DATABASE_URL (user and password quoted)."""
+    user, password = quote(settings_dict["USER"], safe=""), quote(settings_dict["PASSWORD"], safe="")
+    host, port = settings_dict["HOST"] or "127.0.0.1", settings_dict["PORT"] or 5432
+    return f"postgres://{user}:{password}@{host}:{port}/{settings_dict['NAME']}"
 
 
 @pytest.fixture

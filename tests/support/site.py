@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -82,6 +84,38 @@ def session_cookies(base_url: str, username: str) -> requests.cookies.RequestsCo
     response.raise_for_status()
     assert "sessionid" in session.cookies, "the admin login did not start a session"
     return session.cookies
+
+
+_SERVERS = {
+    "gunicorn": lambda app, port: ["gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+    "uvicorn": lambda app, port: ["uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
+}
+
+
+@contextmanager
+def serve(server: str, app: str, env: dict[str, str], *, timeout: float = 60) -> Iterator[str]:
+    """``server`` ("gunicorn" or "uvicorn") serving ``app`` on a free port until the block ends: its base URL.
+
+    In a session of its own, so that stopping it stops its workers too.
+    """
+    port = free_port()
+    argv = [sys.executable, "-m", *_SERVERS[server](app, port), "--log-level", "warning"]
+    process = subprocess.Popen(argv, cwd=BASE_DIR, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"{server} exited with {process.returncode}")
+        try:
+            return requests.get(f"{base}/healthz", timeout=5).status_code == 200
+        except requests.RequestException:
+            return False  # not listening yet, or still starting its workers
+
+    try:
+        wait_until(healthy, timeout=timeout, what=f"{server} on port {port}")
+        yield base
+    finally:
+        stop_group(process)
 
 
 class Gunicorn:
