@@ -145,3 +145,44 @@ def test_concurrent_appends_on_an_sqlite_file_get_seqs_one_to_four_hundred(tmp_p
         (message_count,) = db.execute("SELECT message_count FROM chathistory_conversation").fetchone()
     assert seqs == list(range(1, total + 1))
     assert message_count == total
+
+
+def keyed_race(conversation_id: uuid.UUID) -> list:
+    """THREADS threads appending the same message under one Idempotency-Key at once: each ``created`` flag."""
+
+    def work(index: int) -> bool:
+        conversation = Conversation.objects.get(pk=conversation_id)
+        _, created = services.add_messages_once(conversation, [{"role": "user", "content": "once"}], key="raced")
+        return created
+
+    return _in_threads(THREADS, work)
+
+
+_SQLITE_KEYED_RACE = """
+import json
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from tests.factories import make_conversation
+from tests.test_concurrency import keyed_race
+conversation = make_conversation()
+print(json.dumps({"created": keyed_race(conversation.pk)}))
+"""
+
+
+def test_racing_appends_under_one_key_on_an_sqlite_file_store_one_message(tmp_path):
+    database = tmp_path / "keyed.sqlite3"
+    result = run_python(
+        ["-c", _SQLITE_KEYED_RACE],
+        DJANGO_SETTINGS_MODULE="chatsite.settings",
+        DJANGO_SECRET_KEY="x",
+        CHATHISTORY_LOG_LEVEL="WARNING",
+        DATABASE_URL=f"sqlite:///{database}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(json.loads(result.stdout)["created"]) == [False] * (THREADS - 1) + [True]
+    with closing(sqlite3.connect(database)) as db:
+        (stored,) = db.execute("SELECT count(*) FROM chathistory_message").fetchone()
+        (message_count,) = db.execute("SELECT message_count FROM chathistory_conversation").fetchone()
+    assert (stored, message_count) == (1, 1)
