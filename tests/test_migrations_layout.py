@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tests.test_api_e2e import ROOT
+from chatsite.settings import BASE_DIR as ROOT
 
 TENANTS = ["tenant_a", "tenant_b"]
 
