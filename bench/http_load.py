@@ -222,9 +222,10 @@ def load(
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for thread in threads:
         thread.start()
+    # Set before the start line: the clients read it as soon as they pass it, racing this thread.
+    deadline = time.perf_counter() + max_seconds
     start_line.wait()
     began = time.perf_counter()
-    deadline = began + max_seconds
     for thread in threads:
         thread.join()
     outcome.elapsed = time.perf_counter() - began
