@@ -35,46 +35,55 @@ def history_rows(
     errors = last_errors(last)
     if errors:
         raise reject(errors, "last")
-    _check_fields(fields)
     if last == 0:
+        _check_fields(fields)
         return []
-    # Where the related manager would read: the routers' choice for this conversation's messages.
-    connection = connections[router.db_for_read(Message, instance=conversation)]
-    quote = connection.ops.quote_name
-    meta = Message._meta
-    by_name = {field.attname: field for field in meta.concrete_fields}
-    # The conversation is known: its id is not read back from every row.
-    selected = [by_name[name] for name in fields if name != "conversation_id"]
-    seq = quote(by_name["seq"].column)
-    sql = (
-        f"SELECT {', '.join(quote(field.column) for field in selected)} FROM {quote(meta.db_table)} "
-        f"WHERE {quote(by_name['conversation_id'].column)} = %s"
-    )
-    params: list[Any] = [by_name["conversation_id"].get_db_prep_value(conversation.pk, connection)]
     if last is None:
-        sql += f" ORDER BY {seq}"
-    else:
-        sql += f" ORDER BY {seq} DESC LIMIT %s"
-        params.append(last)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        results = cursor.fetchall()
-    if last is not None:
-        results.reverse()
-    return _as_dicts(results, selected, fields, conversation.pk, connection)
+        return _select(conversation, fields, "", [], "ORDER BY {seq}")
+    return _select(conversation, fields, "", [last], "ORDER BY {seq} DESC LIMIT %s")[::-1]
 
 
 def instruction_rows(
     conversation: Conversation, *, before_seq: int | None = None, fields: Sequence[str] = MESSAGE_ROW_FIELDS
 ) -> list[dict[str, Any]]:
-    """The system and developer messages in seq order (only those before ``before_seq``, if given)."""
-    _check_fields(fields)
+    """The system and developer messages in seq order (only those before ``before_seq``, if given).
+
+    ``fields`` must name ``seq``, which puts them in order.
+    """
+    if "seq" not in fields:
+        raise ValueError("The instruction rows are put in order by seq: name it in fields.")
+    where = f" AND {{role}} IN ({', '.join(['%s'] * len(INSTRUCTION_ROLES))})"
+    params: list[Any] = [str(role) for role in INSTRUCTION_ROLES]
+    if before_seq is not None:
+        where += " AND {seq} < %s"
+        params.append(before_seq)
     # No ORDER BY in SQL: with one, SQLite's planner prefers the (conversation, seq) index and
     # walks the whole conversation; without, it seeks (conversation, role, seq) per role.
-    rows = conversation.messages.filter(role__in=INSTRUCTION_ROLES).order_by()
-    if before_seq is not None:
-        rows = rows.filter(seq__lt=before_seq)
-    return sorted(rows.values("seq", *(field for field in fields if field != "seq")), key=_seq)
+    return sorted(_select(conversation, fields, where, params, ""), key=_seq)
+
+
+def _select(
+    conversation: Conversation, fields: Sequence[str], where: str, params: Sequence[Any], tail: str
+) -> list[dict[str, Any]]:
+    """One SELECT of the conversation's messages as rows; ``where`` and ``tail`` name columns ``{seq}``, ``{role}``."""
+    _check_fields(fields)
+    # Where the related manager would read: the routers' choice for this conversation's messages.
+    connection = connections[router.db_for_read(Message, instance=conversation)]
+    quote = connection.ops.quote_name
+    meta = Message._meta
+    by_name = {field.attname: field for field in meta.concrete_fields}
+    columns = {"seq": quote(by_name["seq"].column), "role": quote(by_name["role"].column)}
+    # The conversation is known: its id is not read back from every row.
+    selected = [by_name[name] for name in fields if name != "conversation_id"]
+    sql = (
+        f"SELECT {', '.join(quote(field.column) for field in selected)} FROM {quote(meta.db_table)} "
+        f"WHERE {quote(by_name['conversation_id'].column)} = %s{where} {tail}"
+    ).format(**columns)
+    conversation_id = by_name["conversation_id"].get_db_prep_value(conversation.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [conversation_id, *params])
+        results = cursor.fetchall()
+    return _as_dicts(results, selected, fields, conversation.pk, connection)
 
 
 def _as_dicts(
