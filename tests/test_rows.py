@@ -95,3 +95,8 @@ def test_instruction_rows_are_the_system_and_developer_messages_before_a_seq(con
     rows = instruction_rows(conversation, before_seq=4, fields=("seq", "role", "content"))
     assert rows == [{"seq": 1, "role": "system", "content": "s1"}, {"seq": 3, "role": "developer", "content": "d3"}]
     assert [r["seq"] for r in instruction_rows(conversation)] == [1, 3, 4]
+
+
+def test_instruction_rows_need_seq_to_be_put_in_order(conversation):
+    with pytest.raises(ValueError, match="seq"):
+        instruction_rows(conversation, fields=("role", "content"))
