@@ -11,6 +11,8 @@ from chathistory import services
 from chathistory.models import Conversation, Message
 
 _numbers = itertools.count(1)
+#: Every test user's password.
+PASSWORD = "correct horse battery staple"
 
 
 def make_user(**overrides: Any):
@@ -18,7 +20,7 @@ def make_user(**overrides: Any):
     number = next(_numbers)
     username_field = get_user_model().USERNAME_FIELD
     overrides.setdefault(username_field, f"user{number}@example.com" if username_field == "email" else f"user{number}")
-    overrides.setdefault("password", "correct horse battery staple")
+    overrides.setdefault("password", PASSWORD)
     return get_user_model().objects.create_user(**overrides)
 
 

@@ -4,7 +4,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from chathistory.models import Conversation, Message
-from tests.factories import make_message
+from tests.factories import PASSWORD, make_message
 from tests.support import routes
 
 
@@ -70,9 +70,7 @@ def test_another_users_conversations_are_not_listed(other_api, owned):
 
 
 def test_token_route_trades_username_and_password_for_the_token(user):
-    response = APIClient().post(
-        "/api/auth/token/", {"username": user.username, "password": "correct horse battery staple"}, format="json"
-    )
+    response = APIClient().post("/api/auth/token/", {"username": user.username, "password": PASSWORD}, format="json")
 
     assert response.status_code == 200
     assert response.json() == {"token": Token.objects.get(user=user).key}
@@ -80,7 +78,7 @@ def test_token_route_trades_username_and_password_for_the_token(user):
 
 def test_token_route_also_takes_a_form_body(user):
     response = APIClient().post(
-        "/api/auth/token/", {"username": user.username, "password": "correct horse battery staple"}, format="multipart"
+        "/api/auth/token/", {"username": user.username, "password": PASSWORD}, format="multipart"
     )
 
     assert response.status_code == 200
@@ -90,9 +88,7 @@ def test_token_route_also_takes_a_form_body(user):
 def test_the_token_authenticates_api_requests(user, conversation):
     token = (
         APIClient()
-        .post(
-            "/api/auth/token/", {"username": user.username, "password": "correct horse battery staple"}, format="json"
-        )
+        .post("/api/auth/token/", {"username": user.username, "password": PASSWORD}, format="json")
         .json()["token"]
     )
     client = APIClient()
