@@ -26,7 +26,8 @@ def add_model_response(conversation: Conversation, response: Any, *, metadata: d
     ``response``: an OpenAI ``ChatCompletion`` (its first choice) or ``ChatCompletionMessage``, or
     an Anthropic ``Message``, as the SDK's object or its ``model_dump()`` dict. The message's
     metadata holds the response's ``model``, ``response_id``, ``finish_reason`` (OpenAI) or
-    ``stop_reason`` (Anthropic) and ``usage``, with ``metadata`` on top.
+    ``stop_reason`` (Anthropic), ``usage`` and an OpenAI answer's ``annotations``, with ``metadata``
+    on top.
     """
     try:
         message = shapes.message_from_model_response(response)
