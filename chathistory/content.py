@@ -38,6 +38,9 @@ TOOL_CALL_TYPES = ("function", "custom")
 TOOL_CALL_FIELDS = {"function": "arguments", "custom": "input"}
 
 _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+# data:<type>/<subtype>[;<name>=<value>]…;base64,<payload>. ASCII only: a "\w" that took any
+# Unicode letter would pass on a media type that no provider or browser takes.
+_DATA_URL = re.compile(r"data:([\w.+-]+/[\w.+-]+)(?:;[\w.+%-]+=[\w.+%-]+)*;base64,", re.ASCII)
 _QUOTE_LIMIT = 60
 MAX_TOOL_CALL_ID_LENGTH = 255
 
@@ -49,6 +52,21 @@ def quote(value: str) -> str:
 
 #: A JSON type name for an error message: "an object", "a list", "null", …
 describe_type = json_type
+
+
+def parse_data_url(value: object) -> tuple[str, str] | None:
+    """``(media type, base64 payload)`` of a base64 ``data:`` URL, or None for any other value.
+
+    The media type is lowercased; parameters before ``;base64`` (``;name=a.png``) are allowed and
+    dropped. The payload is what follows the comma, unchecked, so the start of a value cut short
+    parses too; whoever decodes it says whether it is base64.
+    """
+    if not isinstance(value, str):
+        return None
+    found = _DATA_URL.match(value)
+    if found is None:
+        return None
+    return found.group(1).lower(), value[found.end() :]
 
 
 class _Errors(dict[str, list[str]]):

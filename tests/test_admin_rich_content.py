@@ -89,6 +89,27 @@ def test_the_part_view_serves_raster_images_audio_and_files_only(admin_client, r
         assert admin_client.get(part_url(rich, index)).status_code == 404
 
 
+def test_a_file_is_linked_only_when_the_part_view_can_serve_it(admin_client, conversation):
+    message = make_message(
+        conversation,
+        role="user",
+        content=[
+            {"type": "file", "file": {"file_data": PDF, "filename": "bare.pdf"}},
+            {
+                "type": "file",
+                "file": {"file_data": f"data:application/pdf;name=a.pdf;base64,{PDF}", "filename": "a.pdf"},
+            },
+        ],
+    )
+
+    html = change_page(admin_client, message, "message")
+
+    assert f'<a href="{part_url(message, 0)}" download>' not in html and "<strong>bare.pdf</strong>" in html
+    assert admin_client.get(part_url(message, 0)).status_code == 404
+    assert f'<a href="{part_url(message, 1)}" download>a.pdf</a>' in html
+    assert admin_client.get(part_url(message, 1)).content == base64.b64decode(PDF)
+
+
 def test_the_part_view_needs_the_view_permission(client, rich, django_user_model):
     staff = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
     client.force_login(staff)

@@ -4,9 +4,10 @@ Out (``to_anthropic_messages``), ``{"system": [text blocks], "messages": [...]}`
 
 - system and developer messages become the ``system`` text blocks, in order, wherever they stand;
 - a user message's string content and ``text`` parts become ``text`` blocks; an ``image_url`` becomes an
-  ``image`` block, with a ``base64`` source for a ``data:<media type>;base64,`` URL and a ``url``
-  source otherwise; a ``file`` whose ``file_data`` is a base64 PDF data URL becomes a ``document``
-  block (other files, and ``input_audio``, have no Anthropic form and are left out);
+  ``image`` block, with a ``base64`` source for a ``data:<media type>;base64,`` URL (parameters such
+  as ``;name=a.png`` allowed, read by ``content.parse_data_url``) and a ``url`` source otherwise; a
+  ``file`` whose ``file_data`` is a base64 PDF data URL becomes a ``document`` block (other files,
+  and ``input_audio``, have no Anthropic form and are left out);
 - an assistant message's content becomes blocks in place (``refusal`` parts, and then its ``refusal``
   field, as ``text`` blocks), followed by one ``tool_use`` block per tool call: ``input`` is the
   ``arguments`` parsed as JSON when they are a JSON object, otherwise ``{}``; a custom call's
@@ -44,11 +45,10 @@ before it.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from chathistory.content import describe_type, quote
+from chathistory.content import describe_type, parse_data_url, quote
 from chathistory.exceptions import ValidationError
 from chathistory.shapes._fields import MessageLike, field
 
@@ -58,8 +58,6 @@ DOCUMENT_BLOCK_KEYS = ("cache_control",)
 TOOL_USE_BLOCK_KEYS = ("cache_control", "caller", "toolset_name")
 ANTHROPIC_MESSAGE_KEYS = ("role", "content")
 
-_DATA_URL = re.compile(r"data:([\w.+-]+/[\w.+-]+);base64,")
-_PDF_DATA_URL = "data:application/pdf;base64,"
 
 Block = dict[str, Any]
 
@@ -132,24 +130,21 @@ def _user_blocks(message: MessageLike) -> list[Block]:
 
 def _image_block(part: Mapping[str, Any]) -> Block:
     url = part["image_url"]["url"]
-    found = _DATA_URL.match(url)
+    found = parse_data_url(url)
     source: dict[str, Any]
     if found:
-        source = {"type": "base64", "media_type": found.group(1), "data": url[found.end() :]}
+        media_type, data = found
+        source = {"type": "base64", "media_type": media_type, "data": data}
     else:
         source = {"type": "url", "url": url}
     return {"type": "image", "source": source, **_kept(part, IMAGE_BLOCK_KEYS)}
 
 
 def _document_block(part: Mapping[str, Any]) -> Block | None:
-    file_data = part["file"].get("file_data")
-    if not isinstance(file_data, str) or not file_data.startswith(_PDF_DATA_URL):
+    found = parse_data_url(part["file"].get("file_data"))
+    if found is None or found[0] != "application/pdf":
         return None
-    source = {
-        "type": "base64",
-        "media_type": "application/pdf",
-        "data": file_data[len(_PDF_DATA_URL) :],
-    }
+    source = {"type": "base64", "media_type": "application/pdf", "data": found[1]}
     return {"type": "document", "source": source, **_kept(part, DOCUMENT_BLOCK_KEYS)}
 
 
