@@ -222,13 +222,17 @@ def test_a_prefix_of_parts_keeps_the_whole_parts_and_marks_the_cut_one():
     ]
     text = encode_content(parts)
 
-    whole, complete = parse_prefix(text)
-    cut, cut_complete = parse_prefix(text[:-6])
+    whole = parse_prefix(text)
+    cut = parse_prefix(text[:-6])
 
+    # Whether the text was whole is told by the marks on the values it ended inside of.
+    complete = not any(part.cut for part in content_view(text, len(text)).parts)
+    cut_complete = not any(part.cut for part in content_view(text[:-6], len(text)).parts)
     assert (whole, complete) == (parts, True)
     assert cut_complete is False
     assert cut[0] == parts[0]
     assert cut[1]["image_url"]["url"].startswith("data:image/png;base64,")
+    assert [part.cut for part in content_view(text[:-6], len(text)).parts] == [False, True]
 
 
 @pytest.mark.parametrize("length", range(1, 80, 3))

@@ -71,7 +71,7 @@ def content_view(head: str | None, stored_length: int | None) -> ContentView:
         escape = len(head) - len(text)  # a stored string's escape is not part of it
         return ContentView(text=text, length=stored_length - escape, shown=len(text))
     try:
-        parts, _ = parse_prefix(head)
+        parts = parse_prefix(head)
     except ValueError:  # not written by chathistory: shown as the text it is
         parts = None
     if not isinstance(parts, list):
@@ -252,17 +252,16 @@ _NUMBER_CHARACTERS = re.compile(r"[0-9.eE+-]*")
 _LITERALS = (("true", True), ("false", False), ("null", None))
 
 
-def parse_prefix(text: str) -> tuple[Any, bool]:
-    """JSON text that may be cut short: ``(value, whole)``.
+def parse_prefix(text: str) -> Any:
+    """The value of JSON text that may be cut short (``None`` when nothing of it was complete).
 
     Objects and lists hold what was complete before the text ended, and the value it ended in; a
     string the text ended in is kept as its start; a key, number or literal that was cut is left
-    out. Values the text ended inside of are marked (``_Partial``). Raises ``ValueError`` for text
-    that is not the start of JSON.
+    out. Values the text ended inside of are marked (``_Partial``), which is how a reader tells a
+    whole value from a cut one. Raises ``ValueError`` for text that is not the start of JSON.
     """
-    parser = _PrefixParser(text)
-    value = parser.value()
-    return (None if value is _MISSING else value), not parser.ended
+    value = _PrefixParser(text).value()
+    return None if value is _MISSING else value
 
 
 class _PrefixParser:
