@@ -227,15 +227,25 @@ def from_anthropic_messages(messages: Any, system: Any = None) -> list[dict[str,
     ``refusal``. Raises ``ValidationError`` naming the path of every malformed block
     (``messages[1].content[0].tool_use_id``); the rules of stored messages are the caller's to check.
     """
+    return [message for _, message in _stored_with_origins(messages, system)]
+
+
+def _stored_with_origins(messages: Any, system: Any) -> list[tuple[str, dict[str, Any]]]:
+    """``from_anthropic_messages``, each message dict with the path it came from: ``system`` or
+    ``messages[i]`` (one Anthropic message may become several, a tool message per result).
+
+    Also for whoever stores them, to name a rule a stored message breaks by what the caller sent.
+    """
     errors = Errors()
-    stored: list[dict[str, Any]] = []
+    stored: list[tuple[str, dict[str, Any]]] = []
     if system is not None:
-        stored.extend(_system_message(errors, "system", system))
+        stored.extend(("system", message) for message in _system_message(errors, "system", system))
     if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Iterable):
         errors.add("messages", f"Must be a list of messages, not {json_type(messages)}.")
         raise ValidationError(dict(errors))
     for index, message in enumerate(messages):
-        stored.extend(_from_message(errors, f"messages[{index}]", message))
+        path = f"messages[{index}]"
+        stored.extend((path, found) for found in _from_message(errors, path, message))
     if errors:
         raise ValidationError(dict(errors))
     return stored
