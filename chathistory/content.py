@@ -17,20 +17,21 @@ import re
 from typing import Any
 
 from chathistory.exceptions import FieldErrors
-from chathistory.text import compact_json, json_problem, json_type, quoted, text_problem
+from chathistory.models import Role
+from chathistory.text import Errors, compact_json, json_problem, json_type, quoted, text_problem
 
-SYSTEM, DEVELOPER, USER, ASSISTANT, TOOL = "system", "developer", "user", "assistant", "tool"
-ROLE_NAMES = (SYSTEM, DEVELOPER, USER, ASSISTANT, TOOL)
+# Plain strings, read once: a role sent as a JSON list or object must compare unequal, not fail to hash.
+ROLE_NAMES = tuple(Role.values)
 
 # Which roles take each known part type. Any other type is a provider block.
 PART_ROLES: dict[str, frozenset[str]] = {
     "text": frozenset(ROLE_NAMES),
-    "image_url": frozenset({USER}),
-    "input_audio": frozenset({USER}),
-    "file": frozenset({USER}),
-    "refusal": frozenset({ASSISTANT}),
+    "image_url": frozenset({Role.USER.value}),
+    "input_audio": frozenset({Role.USER.value}),
+    "file": frozenset({Role.USER.value}),
+    "refusal": frozenset({Role.ASSISTANT.value}),
 }
-PROVIDER_BLOCK_ROLES = frozenset({USER, ASSISTANT})
+PROVIDER_BLOCK_ROLES = frozenset({Role.USER.value, Role.ASSISTANT.value})
 IMAGE_DETAILS = ("auto", "low", "high")
 AUDIO_FORMATS = ("wav", "mp3")
 TOOL_CALL_TYPES = ("function", "custom")
@@ -38,6 +39,9 @@ TOOL_CALL_TYPES = ("function", "custom")
 TOOL_CALL_FIELDS = {"function": "arguments", "custom": "input"}
 
 _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+# data:<type>/<subtype>[;<name>=<value>]…;base64,<payload>. ASCII only: a "\w" that took any
+# Unicode letter would pass on a media type that no provider or browser takes.
+_DATA_URL = re.compile(r"data:([\w.+-]+/[\w.+-]+)(?:;[\w.+%-]+=[\w.+%-]+)*;base64,", re.ASCII)
 _QUOTE_LIMIT = 60
 MAX_TOOL_CALL_ID_LENGTH = 255
 
@@ -47,13 +51,19 @@ def quote(value: str) -> str:
     return quoted(value, limit=_QUOTE_LIMIT)
 
 
-#: A JSON type name for an error message: "an object", "a list", "null", …
-describe_type = json_type
+def parse_data_url(value: object) -> tuple[str, str] | None:
+    """``(media type, base64 payload)`` of a base64 ``data:`` URL, or None for any other value.
 
-
-class _Errors(dict[str, list[str]]):
-    def add(self, path: str, message: str) -> None:
-        self.setdefault(path, []).append(message)
+    The media type is lowercased; parameters before ``;base64`` (``;name=a.png``) are allowed and
+    dropped. The payload is what follows the comma, unchecked, so the start of a value cut short
+    parses too; whoever decodes it says whether it is base64.
+    """
+    if not isinstance(value, str):
+        return None
+    found = _DATA_URL.match(value)
+    if found is None:
+        return None
+    return found.group(1).lower(), value[found.end() :]
 
 
 def body_errors(*, role: Any, content: Any, refusal: Any, tool_calls: Any, max_length: int) -> FieldErrors:
@@ -61,7 +71,7 @@ def body_errors(*, role: Any, content: Any, refusal: Any, tool_calls: Any, max_l
 
     ``role`` is expected to be checked elsewhere; an unknown role only skips the rules that depend on it.
     """
-    errors = _Errors()
+    errors = Errors()
     for found in (
         content_errors(role, content, max_length=max_length),
         refusal_errors(role, refusal, max_length=max_length),
@@ -78,7 +88,7 @@ def presence_errors(role: Any, *, content: Any, refusal: Any, tool_calls: Any) -
     """Content is required, but for an assistant message that carries tool calls or a refusal."""
     if content is not None or role not in ROLE_NAMES:
         return {}
-    if role != ASSISTANT:
+    if role != Role.ASSISTANT:
         return {"content": ["This field is required (an empty string is allowed)."]}
     if tool_calls is None and refusal is None:
         return {"content": ["An assistant message needs content, tool_calls or a refusal."]}
@@ -91,7 +101,7 @@ def content_errors(role: Any, content: Any, *, max_length: int) -> FieldErrors:
     The length of a list is the number of characters of its compact JSON, so that one limit bounds
     what is stored whichever form the content takes. ``None`` passes: see ``presence_errors``.
     """
-    errors = _Errors()
+    errors = Errors()
     if content is None:
         return {}
     if isinstance(content, str):
@@ -105,7 +115,7 @@ def content_errors(role: Any, content: Any, *, max_length: int) -> FieldErrors:
     if not isinstance(content, list):
         errors.add(
             "content",
-            f"Must be a string, a list of content parts, or null, not {describe_type(content)}.",
+            f"Must be a string, a list of content parts, or null, not {json_type(content)}.",
         )
         return dict(errors)
     if not content:
@@ -125,14 +135,14 @@ def content_errors(role: Any, content: Any, *, max_length: int) -> FieldErrors:
 
 def refusal_errors(role: Any, refusal: Any, *, max_length: int) -> FieldErrors:
     """Null, or the string with which an assistant refused (no other role refuses)."""
-    errors = _Errors()
+    errors = Errors()
     if refusal is None:
         return {}
-    if role in ROLE_NAMES and role != ASSISTANT:
+    if role in ROLE_NAMES and role != Role.ASSISTANT:
         errors.add("refusal", "Only assistant messages can carry a refusal.")
         return dict(errors)
     if not isinstance(refusal, str):
-        errors.add("refusal", f"Must be a string or null, not {describe_type(refusal)}.")
+        errors.add("refusal", f"Must be a string or null, not {json_type(refusal)}.")
         return dict(errors)
     _check_text(errors, "refusal", refusal)
     if len(refusal) > max_length:
@@ -142,10 +152,10 @@ def refusal_errors(role: Any, refusal: Any, *, max_length: int) -> FieldErrors:
 
 def tool_calls_errors(role: Any, tool_calls: Any) -> FieldErrors:
     """Null, or (assistant only) a non-empty list of function and custom tool calls with unique ids."""
-    errors = _Errors()
+    errors = Errors()
     if tool_calls is None:
         return {}
-    if role in ROLE_NAMES and role != ASSISTANT:
+    if role in ROLE_NAMES and role != Role.ASSISTANT:
         errors.add("tool_calls", "Only assistant messages can make tool calls.")
         return dict(errors)
     if not isinstance(tool_calls, list) or not tool_calls:
@@ -155,7 +165,7 @@ def tool_calls_errors(role: Any, tool_calls: Any) -> FieldErrors:
     for index, call in enumerate(tool_calls):
         where = f"tool_calls[{index}]"
         if not isinstance(call, dict):
-            errors.add(where, f"Must be an object, not {describe_type(call)}.")
+            errors.add(where, f"Must be an object, not {json_type(call)}.")
             continue
         call_id = call.get("id")
         if _check_required_string(errors, f"{where}.id", call_id, non_empty=True):
@@ -175,7 +185,7 @@ def tool_calls_errors(role: Any, tool_calls: Any) -> FieldErrors:
                 first_with_id[call_id] = index
         call_type = call.get("type")
         if call_type not in TOOL_CALL_TYPES:
-            shown = quote(call_type) if isinstance(call_type, str) else describe_type(call_type)
+            shown = quote(call_type) if isinstance(call_type, str) else json_type(call_type)
             errors.add(f"{where}.type", f'Must be "function" or "custom", not {shown}.')
         else:
             _check_call_payload(errors, where, call, call_type)
@@ -184,33 +194,33 @@ def tool_calls_errors(role: Any, tool_calls: Any) -> FieldErrors:
     return dict(errors)
 
 
-def _check_call_payload(errors: _Errors, where: str, call: dict[str, Any], call_type: str) -> None:
+def _check_call_payload(errors: Errors, where: str, call: dict[str, Any], call_type: str) -> None:
     field = TOOL_CALL_FIELDS[call_type]
     payload = call.get(call_type)
     path = f"{where}.{call_type}"
     if not isinstance(payload, dict):
         errors.add(
             path,
-            f'Must be an object with "name" and "{field}", not {describe_type(payload)}.',
+            f'Must be an object with "name" and "{field}", not {json_type(payload)}.',
         )
         return
     _check_required_string(errors, f"{path}.name", payload.get("name"), non_empty=True)
     value = payload.get(field)
     if not isinstance(value, str):
         hint = "the JSON text the model wrote" if call_type == "function" else "the text the model wrote"
-        errors.add(f"{path}.{field}", f"Must be a string ({hint}), not {describe_type(value)}.")
+        errors.add(f"{path}.{field}", f"Must be a string ({hint}), not {json_type(value)}.")
     else:
         _check_text(errors, f"{path}.{field}", value)
     _check_other_keys(errors, path, payload, known=("name", field))
 
 
-def _check_part(errors: _Errors, where: str, role: Any, part: Any) -> None:
+def _check_part(errors: Errors, where: str, role: Any, part: Any) -> None:
     if not isinstance(part, dict):
-        errors.add(where, f"A content part must be an object, not {describe_type(part)}.")
+        errors.add(where, f"A content part must be an object, not {json_type(part)}.")
         return
     part_type = part.get("type")
     if not isinstance(part_type, str) or not part_type:
-        given = "an empty string" if part_type == "" else describe_type(part_type)
+        given = "an empty string" if part_type == "" else json_type(part_type)
         errors.add(
             f"{where}.type",
             f'Every content part needs a non-empty string type, such as "text" or "image_url" (not {given}).',
@@ -235,24 +245,24 @@ def _check_part(errors: _Errors, where: str, role: Any, part: Any) -> None:
 
 
 def _wrong_role_message(role: str, part_type: str) -> str:
-    if role in (SYSTEM, DEVELOPER, TOOL):
+    if role in (Role.SYSTEM, Role.DEVELOPER, Role.TOOL):
         return f"{role.capitalize()} messages take text parts only, not {quote(part_type)}."
     if part_type == "refusal":
         return "A refusal part belongs on an assistant message only."
     return f"A {quote(part_type)} part belongs on a user message only."
 
 
-def _check_text_part(errors: _Errors, where: str, part: dict[str, Any]) -> tuple[str, ...]:
+def _check_text_part(errors: Errors, where: str, part: dict[str, Any]) -> tuple[str, ...]:
     _check_required_string(errors, f"{where}.text", part.get("text"))
     return ("text",)
 
 
-def _check_refusal_part(errors: _Errors, where: str, part: dict[str, Any]) -> tuple[str, ...]:
+def _check_refusal_part(errors: Errors, where: str, part: dict[str, Any]) -> tuple[str, ...]:
     _check_required_string(errors, f"{where}.refusal", part.get("refusal"))
     return ("refusal",)
 
 
-def _check_image_part(errors: _Errors, where: str, part: dict[str, Any]) -> tuple[str, ...]:
+def _check_image_part(errors: Errors, where: str, part: dict[str, Any]) -> tuple[str, ...]:
     image = _nested_object(errors, f"{where}.image_url", part.get("image_url"), '"url"')
     if image is not None:
         path = f"{where}.image_url"
@@ -263,7 +273,7 @@ def _check_image_part(errors: _Errors, where: str, part: dict[str, Any]) -> tupl
     return ("image_url",)
 
 
-def _check_audio_part(errors: _Errors, where: str, part: dict[str, Any]) -> tuple[str, ...]:
+def _check_audio_part(errors: Errors, where: str, part: dict[str, Any]) -> tuple[str, ...]:
     audio = _nested_object(errors, f"{where}.input_audio", part.get("input_audio"), '"data" and "format"')
     if audio is not None:
         path = f"{where}.input_audio"
@@ -281,7 +291,7 @@ def _check_audio_part(errors: _Errors, where: str, part: dict[str, Any]) -> tupl
     return ("input_audio",)
 
 
-def _check_file_part(errors: _Errors, where: str, part: dict[str, Any]) -> tuple[str, ...]:
+def _check_file_part(errors: Errors, where: str, part: dict[str, Any]) -> tuple[str, ...]:
     file = _nested_object(errors, f"{where}.file", part.get("file"), '"file_data" or "file_id"')
     if file is not None:
         path = f"{where}.file"
@@ -307,17 +317,17 @@ _PART_CHECKERS = {
 }
 
 
-def _nested_object(errors: _Errors, path: str, value: Any, needs: str) -> dict[str, Any] | None:
+def _nested_object(errors: Errors, path: str, value: Any, needs: str) -> dict[str, Any] | None:
     if isinstance(value, dict):
         return value
-    errors.add(path, f"Must be an object with {needs}, not {describe_type(value)}.")
+    errors.add(path, f"Must be an object with {needs}, not {json_type(value)}.")
     return None
 
 
-def _check_required_string(errors: _Errors, path: str, value: Any, *, non_empty: bool = False) -> bool:
+def _check_required_string(errors: Errors, path: str, value: Any, *, non_empty: bool = False) -> bool:
     """Whether ``value`` is a storable string (non-empty if asked); adds the reason when it is not."""
     if not isinstance(value, str):
-        errors.add(path, f"Must be a string, not {describe_type(value)}.")
+        errors.add(path, f"Must be a string, not {json_type(value)}.")
         return False
     if non_empty and not value:
         errors.add(path, "Must not be empty.")
@@ -325,7 +335,7 @@ def _check_required_string(errors: _Errors, path: str, value: Any, *, non_empty:
     return _check_text(errors, path, value)
 
 
-def _check_text(errors: _Errors, path: str, value: str) -> bool:
+def _check_text(errors: Errors, path: str, value: str) -> bool:
     problem = text_problem(value)
     if problem:
         errors.add(path, f"Text {problem}.")
@@ -333,18 +343,18 @@ def _check_text(errors: _Errors, path: str, value: str) -> bool:
     return True
 
 
-def _check_choice(errors: _Errors, path: str, value: Any, choices: tuple[str, ...]) -> None:
+def _check_choice(errors: Errors, path: str, value: Any, choices: tuple[str, ...]) -> None:
     if isinstance(value, str) and value in choices:
         return
-    shown = quote(value) if isinstance(value, str) else describe_type(value)
+    shown = quote(value) if isinstance(value, str) else json_type(value)
     errors.add(path, f"Must be one of {', '.join(choices)}, not {shown}.")
 
 
-def _check_other_keys(errors: _Errors, where: str, value: dict[str, Any], *, known: tuple[str, ...]) -> None:
+def _check_other_keys(errors: Errors, where: str, value: dict[str, Any], *, known: tuple[str, ...]) -> None:
     """Keys kept as given need only be JSON that comes back from the database identical."""
     for key, child in value.items():
         if not isinstance(key, str):
-            errors.add(where, f"Object keys must be strings, not {describe_type(key)}.")
+            errors.add(where, f"Object keys must be strings, not {json_type(key)}.")
             continue
         problem = text_problem(key)
         if problem:

@@ -1,6 +1,7 @@
 """What a string or JSON value may hold to be stored exactly, and how client input is quoted in errors.
 
-Plain Python shared by the rules of ``validation`` and ``content``: neither imports the other for these.
+Plain Python shared by the rules of ``validation``, ``content`` and the Anthropic shape: none of
+them imports another for these.
 """
 
 from __future__ import annotations
@@ -14,6 +15,13 @@ MAX_JSON_DEPTH = 100
 # PostgreSQL cannot store U+0000 in text, and a lone surrogate cannot be encoded as UTF-8 at all.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class Errors(dict[str, list[str]]):
+    """``{path: [messages]}``, the form every rule reports in, built one message at a time."""
+
+    def add(self, path: str, message: str) -> None:
+        self.setdefault(path, []).append(message)
 
 
 def quoted(value: Any, *, limit: int = 80) -> str:

@@ -22,6 +22,7 @@ from chathistory.exceptions import FieldErrors
 from chathistory.models import Role
 from chathistory.text import (  # noqa: F401  (re-exported: the rules' helpers, where callers look for them)
     MAX_JSON_DEPTH,
+    Errors,
     compact_json_size,
     encodable,
     field_label,
@@ -43,12 +44,7 @@ MAX_NAME_LENGTH = 64
 ROLES = tuple(Role.values)
 
 
-class _Errors(dict):
-    def add(self, field: str, message: str) -> None:
-        self.setdefault(field, []).append(message)
-
-
-def _check_string(errors: _Errors, field: str, value: Any, *, max_length: int) -> None:
+def _check_string(errors: Errors, field: str, value: Any, *, max_length: int) -> None:
     if not isinstance(value, str):
         errors.add(field, f"Must be a string, not {json_type(value)}.")
         return
@@ -59,7 +55,7 @@ def _check_string(errors: _Errors, field: str, value: Any, *, max_length: int) -
         errors.add(field, f"Must be at most {max_length:,} characters long (it has {len(value):,}).")
 
 
-def _check_metadata(errors: _Errors, field: str, value: Any) -> None:
+def _check_metadata(errors: Errors, field: str, value: Any) -> None:
     if not isinstance(value, dict):
         errors.add(field, f"Must be a JSON object, not {json_type(value)}.")
         return
@@ -73,7 +69,7 @@ def _check_metadata(errors: _Errors, field: str, value: Any) -> None:
         errors.add(field, f"Must be at most {limit:,} bytes as compact JSON (it is {size:,}).")
 
 
-def _check_known_fields(errors: _Errors, data: Mapping[str, Any], known: tuple[str, ...]) -> None:
+def _check_known_fields(errors: Errors, data: Mapping[str, Any], known: tuple[str, ...]) -> None:
     for field in data:
         if field in known:
             continue
@@ -91,7 +87,7 @@ def _top_field(path: str) -> str:
 
 def message_errors(data: Mapping[str, Any]) -> FieldErrors:
     """Every rule a message must meet on its own, before the database is asked anything."""
-    errors = _Errors()
+    errors = Errors()
     if not isinstance(data, Mapping):
         return {"non_field_errors": [f"A message must be an object, not {json_type(data)}."]}
     _check_known_fields(errors, data, MESSAGE_FIELDS)
@@ -139,7 +135,7 @@ def message_errors(data: Mapping[str, Any]) -> FieldErrors:
 
 def conversation_errors(data: Mapping[str, Any], *, fields: tuple[str, ...]) -> FieldErrors:
     """Rules for the conversation fields a caller may set (``fields``: those allowed here)."""
-    errors = _Errors()
+    errors = Errors()
     _check_known_fields(errors, data, fields)
     if "id" in data and data["id"] is not None:
         try:

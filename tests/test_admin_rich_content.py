@@ -89,6 +89,27 @@ def test_the_part_view_serves_raster_images_audio_and_files_only(admin_client, r
         assert admin_client.get(part_url(rich, index)).status_code == 404
 
 
+def test_a_file_is_linked_only_when_the_part_view_can_serve_it(admin_client, conversation):
+    message = make_message(
+        conversation,
+        role="user",
+        content=[
+            {"type": "file", "file": {"file_data": PDF, "filename": "bare.pdf"}},
+            {
+                "type": "file",
+                "file": {"file_data": f"data:application/pdf;name=a.pdf;base64,{PDF}", "filename": "a.pdf"},
+            },
+        ],
+    )
+
+    html = change_page(admin_client, message, "message")
+
+    assert f'<a href="{part_url(message, 0)}" download>' not in html and "<strong>bare.pdf</strong>" in html
+    assert admin_client.get(part_url(message, 0)).status_code == 404
+    assert f'<a href="{part_url(message, 1)}" download>a.pdf</a>' in html
+    assert admin_client.get(part_url(message, 1)).content == base64.b64decode(PDF)
+
+
 def test_the_part_view_needs_the_view_permission(client, rich, django_user_model):
     staff = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
     client.force_login(staff)
@@ -201,13 +222,17 @@ def test_a_prefix_of_parts_keeps_the_whole_parts_and_marks_the_cut_one():
     ]
     text = encode_content(parts)
 
-    whole, complete = parse_prefix(text)
-    cut, cut_complete = parse_prefix(text[:-6])
+    whole = parse_prefix(text)
+    cut = parse_prefix(text[:-6])
 
+    # Whether the text was whole is told by the marks on the values it ended inside of.
+    complete = not any(part.cut for part in content_view(text, len(text)).parts)
+    cut_complete = not any(part.cut for part in content_view(text[:-6], len(text)).parts)
     assert (whole, complete) == (parts, True)
     assert cut_complete is False
     assert cut[0] == parts[0]
     assert cut[1]["image_url"]["url"].startswith("data:image/png;base64,")
+    assert [part.cut for part in content_view(text[:-6], len(text)).parts] == [False, True]
 
 
 @pytest.mark.parametrize("length", range(1, 80, 3))

@@ -9,6 +9,7 @@ import pytest
 from chathistory.content import (
     body_errors,
     content_errors,
+    parse_data_url,
     presence_errors,
     quote,
     refusal_errors,
@@ -402,3 +403,22 @@ def test_a_wrong_tool_call_type_is_quoted_safely():
     (message,) = tool_calls_errors("assistant", [{**function_call("c"), "type": "\udc00"}])["tool_calls[0].type"]
     assert "\udc00" not in message
     assert "\\udc00" in message
+
+
+@pytest.mark.parametrize(
+    "value, parsed",
+    [
+        ("data:image/png;base64,iVBORw0KGgo=", ("image/png", "iVBORw0KGgo=")),
+        ("data:Image/PNG;name=a%20b.png;base64,AAAA", ("image/png", "AAAA")),
+        ("data:application/pdf;base64,", ("application/pdf", "")),
+        ("iVBORw0KGgo=", None),
+        ("https://example.com/a.png", None),
+        ("data:image/png,rawbytes", None),
+        ("data:image/png;name;base64,AAAA", None),
+        ("data:imag\u00e9/png;base64,AAAA", None),
+        (None, None),
+        (["data:image/png;base64,AAAA"], None),
+    ],
+)
+def test_a_base64_data_url_gives_its_media_type_and_payload(value, parsed):
+    assert parse_data_url(value) == parsed

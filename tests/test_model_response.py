@@ -30,10 +30,11 @@ from chathistory.shapes import (
     to_anthropic_messages,
     to_openai_messages,
 )
-from tests.shapes_corpus import stored
+from tests.shapes_corpus import stored, strict_adapter, validate_strictly
 
 MESSAGE_KEYS = {"role", "content", "refusal", "tool_calls", "tool_call_id", "name", "metadata"}
 CHAT_MESSAGES = TypeAdapter(list[ChatCompletionMessageParam])
+STRICT_CHAT_MESSAGES = strict_adapter(list[ChatCompletionMessageParam])
 
 
 def completion(message: ChatCompletionMessage, finish_reason: str = "stop") -> ChatCompletion:
@@ -174,7 +175,22 @@ def test_a_bare_message_has_no_facts_to_give():
     assert message["metadata"] == {}
 
 
-def test_annotations_stay_with_the_text_they_annotate():
+def test_annotations_go_to_the_metadata_and_the_content_stays_a_string():
+    citation = Annotation(
+        type="url_citation",
+        url_citation=AnnotationURLCitation(start_index=0, end_index=5, title="Paris", url="https://example.com/"),
+    )
+    message = message_from_model_response(
+        completion(ChatCompletionMessage(role="assistant", content="Paris is sunny.", annotations=[citation]))
+    )
+
+    assert message["content"] == "Paris is sunny."
+    assert message["metadata"]["annotations"] == [citation.model_dump(mode="json")]
+    assert message["metadata"]["finish_reason"] == "stop"
+    assert_storable(message)
+
+
+def test_an_annotated_answer_goes_back_as_a_chat_completions_message():
     citation = Annotation(
         type="url_citation",
         url_citation=AnnotationURLCitation(start_index=0, end_index=5, title="Paris", url="https://example.com/"),
@@ -183,14 +199,9 @@ def test_annotations_stay_with_the_text_they_annotate():
         ChatCompletionMessage(role="assistant", content="Paris is sunny.", annotations=[citation])
     )
 
-    assert message["content"] == [
-        {
-            "type": "text",
-            "text": "Paris is sunny.",
-            "annotations": [citation.model_dump(mode="json")],
-        }
-    ]
-    assert_storable(message)
+    shaped = to_openai_messages([message])
+
+    assert validate_strictly(STRICT_CHAT_MESSAGES, shaped) == [{"role": "assistant", "content": "Paris is sunny."}]
 
 
 def test_an_audio_answer_keeps_its_transcript_as_content():

@@ -4,6 +4,7 @@ round trip through the database."""
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from anthropic.types import MessageParam, TextBlock, TextBlockParam, ThinkingBlock, ToolUseBlock
@@ -16,6 +17,7 @@ from openai.types.chat.chat_completion_message_custom_tool_call import (
 
 from chathistory import services
 from chathistory.models import Conversation, Message
+from chathistory.shapes import anthropic as anthropic_shape
 from tests.factories import make_conversation
 from tests.shapes_corpus import strict_adapter, validate_strictly
 from tests.test_model_response import anthropic_message, completion, weather_call
@@ -167,3 +169,46 @@ def test_any_anthropic_conversation_stored_comes_back_equal(user, conversation):
     assert json.loads(json.dumps(back)) == {"system": system, "messages": messages}
     validate_strictly(ANTHROPIC_MESSAGES, back["messages"])
     validate_strictly(ANTHROPIC_SYSTEM, back["system"])
+
+
+def test_a_stored_rule_broken_is_named_by_the_anthropic_message_and_logged_once(conversation, nothing_stored, caplog):
+    caplog.set_level(logging.INFO, logger="chathistory")
+    messages = [
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}}]},
+        {
+            "role": "user",
+            "content": [
+                {"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"},
+                {"type": "tool_result", "tool_use_id": "toolu_unknown", "content": "x"},
+                {"type": "text", "text": "And?"},
+            ],
+        },
+    ]
+
+    with nothing_stored() as rejection:
+        services.add_anthropic_messages(conversation, messages, system="Be brief.")
+
+    assert list(rejection.value.errors) == ["messages[1]"]
+    assert rejection.value.errors["messages[1]"][0].startswith("tool_call_id: ")
+    rejected = [record for record in caplog.records if record.getMessage().startswith("rejected input")]
+    assert len(rejected) == 1
+
+
+def test_each_anthropic_message_is_converted_once_also_when_rejected(conversation, nothing_stored, monkeypatch):
+    converted = []
+    convert = anthropic_shape._from_message
+
+    def counting(errors, path, message):
+        converted.append(path)
+        return convert(errors, path, message)
+
+    monkeypatch.setattr(anthropic_shape, "_from_message", counting)
+    messages = [
+        {"role": "user", "content": "Hi"},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_unknown", "content": "x"}]},
+    ]
+
+    with nothing_stored():
+        services.add_anthropic_messages(conversation, messages)
+
+    assert converted == ["messages[0]", "messages[1]"]

@@ -118,6 +118,24 @@ def test_user_parts_become_blocks_and_audio_and_uploaded_files_are_left_out():
     ]
 
 
+def test_data_urls_with_parameters_become_base64_sources():
+    (user,) = shaped(
+        {
+            "role": "user",
+            "content": [
+                {"type": "image_url", "image_url": {"url": "data:image/PNG;name=a.png;base64,iVBORw0KGgo="}},
+                {"type": "file", "file": {"file_data": "data:application/pdf;name=a.pdf;base64,JVBE"}},
+            ],
+        }
+    )["messages"]
+
+    assert user["content"] == [
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}},
+        {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBE"}},
+    ]
+    validate_strictly(MESSAGES, [user])
+
+
 def test_assistant_blocks_keep_provider_blocks_in_place_then_tool_use():
     messages = to_anthropic_messages(corpus())["messages"]
 

@@ -7,6 +7,7 @@ import pytest
 from openai.types.chat import ChatCompletionMessageParam
 
 from chathistory.shapes import to_openai_messages
+from chathistory.shapes.openai import CHAT_COMPLETIONS_PARTS
 from tests.shapes_corpus import (
     CORPUS_MESSAGES,
     THINKING,
@@ -42,6 +43,18 @@ def test_each_role_has_its_chat_completions_shape():
     assert shaped[2] == {"role": "user", "content": "Weather in Paris and Rome?", "name": "alice"}
     assert shaped[5] == {"role": "tool", "tool_call_id": "call_1", "content": "18C"}
     assert shaped[16] == {"role": "assistant", "content": "De rien.", "name": "bot"}
+
+
+def test_each_role_takes_the_parts_it_may_store():
+    taken = {role: set(kinds) for role, kinds in CHAT_COMPLETIONS_PARTS.items()}
+
+    assert taken == {
+        "system": {"text"},
+        "developer": {"text"},
+        "tool": {"text"},
+        "user": {"text", "image_url", "input_audio", "file"},
+        "assistant": {"text", "refusal"},
+    }
 
 
 def test_no_seq_ids_or_metadata_leave_the_store():

@@ -17,12 +17,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from chathistory.content import parse_data_url
 from chathistory.fields import decode_string_head, is_parts_text
 
 #: Image types the admin shows as thumbnails. Never SVG: it is a document that can run script.
 RASTER_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 AUDIO_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg"}
-_DATA_URL = re.compile(r"data:([\w.+-]+/[\w.+-]+)((?:;[\w.+-]+=[\w.+-]+)*);base64,", re.ASCII)
 _TEXT_SHOWN = 2_000
 
 
@@ -71,7 +71,7 @@ def content_view(head: str | None, stored_length: int | None) -> ContentView:
         escape = len(head) - len(text)  # a stored string's escape is not part of it
         return ContentView(text=text, length=stored_length - escape, shown=len(text))
     try:
-        parts, _ = parse_prefix(head)
+        parts = parse_prefix(head)
     except ValueError:  # not written by chathistory: shown as the text it is
         parts = None
     if not isinstance(parts, list):
@@ -135,10 +135,10 @@ def _image(index: int, image: dict[str, Any], cut: bool) -> PartView:
     detail = image.get("detail") if isinstance(image.get("detail"), str) else ""
     if not isinstance(url, str):
         return PartView(index, "image_link", detail=str(detail), cut=cut)
-    found = _DATA_URL.match(url)
+    found = parse_data_url(url)
     if found:
-        media_type = found.group(1).lower()
-        size = None if isinstance(url, _Partial) else base64_size(url[found.end() :])
+        media_type, data = found
+        size = None if isinstance(url, _Partial) else base64_size(data)
         kind = "image" if media_type in RASTER_IMAGE_TYPES else "image_link"
         return PartView(index, kind, media_type=media_type, size=size, detail=str(detail), cut=cut)
     # Only web links are links: a javascript: or other URL is shown as text, never made clickable.
@@ -150,12 +150,11 @@ def _file(index: int, file: dict[str, Any], cut: bool) -> PartView:
     name = file.get("filename") if isinstance(file.get("filename"), str) else ""
     file_data = file.get("file_data")
     media_type, size = "", None
-    if isinstance(file_data, str):
-        found = _DATA_URL.match(file_data)
-        if found:
-            media_type = found.group(1).lower()
-            if not isinstance(file_data, _Partial):
-                size = base64_size(file_data[found.end() :])
+    found = parse_data_url(file_data)
+    if found:
+        media_type, data = found
+        if not isinstance(file_data, _Partial):
+            size = base64_size(data)
     file_id = file.get("file_id") if isinstance(file.get("file_id"), str) else ""
     return PartView(
         index,
@@ -164,7 +163,8 @@ def _file(index: int, file: dict[str, Any], cut: bool) -> PartView:
         media_type=media_type,
         size=size,
         text=str(file_id),
-        url="data" if isinstance(file_data, str) else "",
+        # Linked only when the part view can serve it: a base64 data URL, not bare base64 or a link.
+        url="data" if found else "",
         cut=cut,
     )
 
@@ -204,12 +204,11 @@ def part_media(part: Any) -> tuple[bytes, str, str] | None:
 
 
 def _data_url(url: Any) -> tuple[str, bytes] | None:
-    if not isinstance(url, str):
-        return None
-    found = _DATA_URL.match(url)
+    found = parse_data_url(url)
     if not found:
         return None
-    return found.group(1).lower(), base64.b64decode(url[found.end() :], validate=True)
+    media_type, data = found
+    return media_type, base64.b64decode(data, validate=True)
 
 
 def _shown_json(value: Any) -> str:
@@ -253,17 +252,16 @@ _NUMBER_CHARACTERS = re.compile(r"[0-9.eE+-]*")
 _LITERALS = (("true", True), ("false", False), ("null", None))
 
 
-def parse_prefix(text: str) -> tuple[Any, bool]:
-    """JSON text that may be cut short: ``(value, whole)``.
+def parse_prefix(text: str) -> Any:
+    """The value of JSON text that may be cut short (``None`` when nothing of it was complete).
 
     Objects and lists hold what was complete before the text ended, and the value it ended in; a
     string the text ended in is kept as its start; a key, number or literal that was cut is left
-    out. Values the text ended inside of are marked (``_Partial``). Raises ``ValueError`` for text
-    that is not the start of JSON.
+    out. Values the text ended inside of are marked (``_Partial``), which is how a reader tells a
+    whole value from a cut one. Raises ``ValueError`` for text that is not the start of JSON.
     """
-    parser = _PrefixParser(text)
-    value = parser.value()
-    return (None if value is _MISSING else value), not parser.ended
+    value = _PrefixParser(text).value()
+    return None if value is _MISSING else value
 
 
 class _PrefixParser:

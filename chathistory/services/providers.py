@@ -8,7 +8,7 @@ every shape gets the same window).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from chathistory import shapes
@@ -18,6 +18,7 @@ from chathistory.services.appends import add_message, add_messages
 from chathistory.services.base import reject
 from chathistory.services.history import history_window
 from chathistory.shapes._fields import MessageLike
+from chathistory.shapes.anthropic import _stored_with_origins
 
 
 def add_model_response(conversation: Conversation, response: Any, *, metadata: dict[str, Any] | None = None) -> Message:
@@ -26,7 +27,8 @@ def add_model_response(conversation: Conversation, response: Any, *, metadata: d
     ``response``: an OpenAI ``ChatCompletion`` (its first choice) or ``ChatCompletionMessage``, or
     an Anthropic ``Message``, as the SDK's object or its ``model_dump()`` dict. The message's
     metadata holds the response's ``model``, ``response_id``, ``finish_reason`` (OpenAI) or
-    ``stop_reason`` (Anthropic) and ``usage``, with ``metadata`` on top.
+    ``stop_reason`` (Anthropic), ``usage`` and an OpenAI answer's ``annotations``, with ``metadata``
+    on top.
     """
     try:
         message = shapes.message_from_model_response(response)
@@ -50,18 +52,17 @@ def add_anthropic_messages(conversation: Conversation, messages: Any, *, system:
     or ``messages[3]`` for a rule of the stored message (``tool_call_id: …`` when a result answers
     no earlier call).
     """
-    if isinstance(messages, Iterable) and not isinstance(messages, (str, bytes, Mapping)):
-        messages = list(messages)  # read twice when a stored message is rejected
     try:
-        stored = shapes.from_anthropic_messages(messages, system)
+        converted = _stored_with_origins(messages, system)
     except ValidationError as error:
         raise reject(error.errors, "anthropic") from None
     try:
-        return add_messages(conversation, stored)
+        return add_messages(conversation, [message for _, message in converted])
     except ValidationError as error:
         if not isinstance(error.errors, list):
             raise
-        raise reject(_by_anthropic_path(messages, system, error.errors), "anthropic") from None
+        # Logged already where it was rejected: only its keys change, to what the caller sent.
+        raise ValidationError(_by_origin([origin for origin, _ in converted], error.errors)) from None
 
 
 def get_responses_input(conversation: Conversation, *, last: int | None = None) -> list[dict[str, Any]]:
@@ -84,13 +85,8 @@ def to_anthropic_messages(messages: Iterable[MessageLike]) -> dict[str, list[dic
     return shapes.to_anthropic_messages(messages)
 
 
-def _by_anthropic_path(messages: Any, system: Any, errors: list[FieldErrors]) -> FieldErrors:
+def _by_origin(origins: list[str], errors: list[FieldErrors]) -> FieldErrors:
     """Errors of the stored messages, keyed by the Anthropic message (or ``system``) each came from."""
-    origins: list[str] = []
-    if system is not None:
-        origins += ["system"] * len(shapes.from_anthropic_messages([], system))
-    for index, message in enumerate(messages):
-        origins += [f"messages[{index}]"] * len(shapes.from_anthropic_messages([message]))
     found: FieldErrors = {}
     for origin, item in zip(origins, errors, strict=True):
         for field, problems in item.items():

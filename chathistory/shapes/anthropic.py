@@ -4,9 +4,10 @@ Out (``to_anthropic_messages``), ``{"system": [text blocks], "messages": [...]}`
 
 - system and developer messages become the ``system`` text blocks, in order, wherever they stand;
 - a user message's string content and ``text`` parts become ``text`` blocks; an ``image_url`` becomes an
-  ``image`` block, with a ``base64`` source for a ``data:<media type>;base64,`` URL and a ``url``
-  source otherwise; a ``file`` whose ``file_data`` is a base64 PDF data URL becomes a ``document``
-  block (other files, and ``input_audio``, have no Anthropic form and are left out);
+  ``image`` block, with a ``base64`` source for a ``data:<media type>;base64,`` URL (parameters such
+  as ``;name=a.png`` allowed, read by ``content.parse_data_url``) and a ``url`` source otherwise; a
+  ``file`` whose ``file_data`` is a base64 PDF data URL becomes a ``document`` block (other files,
+  and ``input_audio``, have no Anthropic form and are left out);
 - an assistant message's content becomes blocks in place (``refusal`` parts, and then its ``refusal``
   field, as ``text`` blocks), followed by one ``tool_use`` block per tool call: ``input`` is the
   ``arguments`` parsed as JSON when they are a JSON object, otherwise ``{}``; a custom call's
@@ -44,13 +45,13 @@ before it.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from chathistory.content import describe_type, quote
+from chathistory.content import parse_data_url, quote
 from chathistory.exceptions import ValidationError
 from chathistory.shapes._fields import MessageLike, field
+from chathistory.text import Errors, json_type
 
 TEXT_BLOCK_KEYS = ("cache_control", "citations")
 IMAGE_BLOCK_KEYS = ("cache_control", "transformations")
@@ -58,8 +59,6 @@ DOCUMENT_BLOCK_KEYS = ("cache_control",)
 TOOL_USE_BLOCK_KEYS = ("cache_control", "caller", "toolset_name")
 ANTHROPIC_MESSAGE_KEYS = ("role", "content")
 
-_DATA_URL = re.compile(r"data:([\w.+-]+/[\w.+-]+);base64,")
-_PDF_DATA_URL = "data:application/pdf;base64,"
 
 Block = dict[str, Any]
 
@@ -132,24 +131,21 @@ def _user_blocks(message: MessageLike) -> list[Block]:
 
 def _image_block(part: Mapping[str, Any]) -> Block:
     url = part["image_url"]["url"]
-    found = _DATA_URL.match(url)
+    found = parse_data_url(url)
     source: dict[str, Any]
     if found:
-        source = {"type": "base64", "media_type": found.group(1), "data": url[found.end() :]}
+        media_type, data = found
+        source = {"type": "base64", "media_type": media_type, "data": data}
     else:
         source = {"type": "url", "url": url}
     return {"type": "image", "source": source, **_kept(part, IMAGE_BLOCK_KEYS)}
 
 
 def _document_block(part: Mapping[str, Any]) -> Block | None:
-    file_data = part["file"].get("file_data")
-    if not isinstance(file_data, str) or not file_data.startswith(_PDF_DATA_URL):
+    found = parse_data_url(part["file"].get("file_data"))
+    if found is None or found[0] != "application/pdf":
         return None
-    source = {
-        "type": "base64",
-        "media_type": "application/pdf",
-        "data": file_data[len(_PDF_DATA_URL) :],
-    }
+    source = {"type": "base64", "media_type": "application/pdf", "data": found[1]}
     return {"type": "document", "source": source, **_kept(part, DOCUMENT_BLOCK_KEYS)}
 
 
@@ -224,11 +220,6 @@ def _is_part(part: Any, kind: str) -> bool:
 # In: Messages API messages to stored messages ---------------------------------------------------
 
 
-class _Errors(dict[str, list[str]]):
-    def add(self, path: str, message: str) -> None:
-        self.setdefault(path, []).append(message)
-
-
 def from_anthropic_messages(messages: Any, system: Any = None) -> list[dict[str, Any]]:
     """Anthropic ``messages`` (and the top-level ``system``) as message dicts to store, in order.
 
@@ -236,15 +227,25 @@ def from_anthropic_messages(messages: Any, system: Any = None) -> list[dict[str,
     ``refusal``. Raises ``ValidationError`` naming the path of every malformed block
     (``messages[1].content[0].tool_use_id``); the rules of stored messages are the caller's to check.
     """
-    errors = _Errors()
-    stored: list[dict[str, Any]] = []
+    return [message for _, message in _stored_with_origins(messages, system)]
+
+
+def _stored_with_origins(messages: Any, system: Any) -> list[tuple[str, dict[str, Any]]]:
+    """``from_anthropic_messages``, each message dict with the path it came from: ``system`` or
+    ``messages[i]`` (one Anthropic message may become several, a tool message per result).
+
+    Also for whoever stores them, to name a rule a stored message breaks by what the caller sent.
+    """
+    errors = Errors()
+    stored: list[tuple[str, dict[str, Any]]] = []
     if system is not None:
-        stored.extend(_system_message(errors, "system", system))
+        stored.extend(("system", message) for message in _system_message(errors, "system", system))
     if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Iterable):
-        errors.add("messages", f"Must be a list of messages, not {describe_type(messages)}.")
+        errors.add("messages", f"Must be a list of messages, not {json_type(messages)}.")
         raise ValidationError(dict(errors))
     for index, message in enumerate(messages):
-        stored.extend(_from_message(errors, f"messages[{index}]", message))
+        path = f"messages[{index}]"
+        stored.extend((path, found) for found in _from_message(errors, path, message))
     if errors:
         raise ValidationError(dict(errors))
     return stored
@@ -263,20 +264,20 @@ def _stored(role: str, content: Any, **fields: Any) -> dict[str, Any]:
     return message
 
 
-def _from_message(errors: _Errors, path: str, message: Any) -> list[dict[str, Any]]:
+def _from_message(errors: Errors, path: str, message: Any) -> list[dict[str, Any]]:
     message = _plain(message)
     if not isinstance(message, dict):
-        errors.add(path, f"A message must be an object, not {describe_type(message)}.")
+        errors.add(path, f"A message must be an object, not {json_type(message)}.")
         return []
     for key in message:
         if key not in ANTHROPIC_MESSAGE_KEYS:
-            shown = quote(key) if isinstance(key, str) else describe_type(key)
+            shown = quote(key) if isinstance(key, str) else json_type(key)
             errors.add(path, f"Unknown field {shown}: an Anthropic message has role and content.")
     role = message.get("role")
     if role == "system":
         return _system_message(errors, f"{path}.content", message.get("content"))
     if role not in ("user", "assistant"):
-        shown = quote(role) if isinstance(role, str) else describe_type(role)
+        shown = quote(role) if isinstance(role, str) else json_type(role)
         errors.add(f"{path}.role", f'Must be "user" or "assistant", not {shown}.')
         return []
     blocks = _blocks(errors, f"{path}.content", message.get("content"))
@@ -287,32 +288,32 @@ def _from_message(errors: _Errors, path: str, message: Any) -> list[dict[str, An
     return _from_user(errors, path, blocks)
 
 
-def _blocks(errors: _Errors, path: str, content: Any) -> list[tuple[int, Block]] | None:
+def _blocks(errors: Errors, path: str, content: Any) -> list[tuple[int, Block]] | None:
     """The content as ``(index, block)`` pairs, a string being one text block; ``None`` if malformed."""
     if isinstance(content, str):
         return [(0, {"type": "text", "text": content})]
     if isinstance(content, (bytes, Mapping)) or not isinstance(content, Iterable):
-        errors.add(path, f"Must be a string or a list of content blocks, not {describe_type(content)}.")
+        errors.add(path, f"Must be a string or a list of content blocks, not {json_type(content)}.")
         return None
     blocks = []
     for index, block in enumerate(content):
         block = _plain(block)
         where = f"{path}[{index}]"
         if not isinstance(block, dict):
-            errors.add(where, f"A content block must be an object, not {describe_type(block)}.")
+            errors.add(where, f"A content block must be an object, not {json_type(block)}.")
             continue
         kind = block.get("type")
         if not isinstance(kind, str) or not kind:
-            errors.add(f"{where}.type", f"Must be a non-empty string, not {describe_type(kind)}.")
+            errors.add(f"{where}.type", f"Must be a non-empty string, not {json_type(kind)}.")
             continue
         if kind == "text" and not isinstance(block.get("text"), str):
-            errors.add(f"{where}.text", f"Must be a string, not {describe_type(block.get('text'))}.")
+            errors.add(f"{where}.text", f"Must be a string, not {json_type(block.get('text'))}.")
             continue
         blocks.append((index, block))
     return blocks
 
 
-def _system_message(errors: _Errors, path: str, system: Any) -> list[dict[str, Any]]:
+def _system_message(errors: Errors, path: str, system: Any) -> list[dict[str, Any]]:
     blocks = _blocks(errors, path, system)
     if blocks is None:
         return []
@@ -328,7 +329,7 @@ def _system_message(errors: _Errors, path: str, system: Any) -> list[dict[str, A
     return [_stored("system", _content(parts))]
 
 
-def _from_assistant(errors: _Errors, path: str, blocks: list[tuple[int, Block]]) -> dict[str, Any]:
+def _from_assistant(errors: Errors, path: str, blocks: list[tuple[int, Block]]) -> dict[str, Any]:
     parts: list[Block] = []
     tool_calls: list[dict[str, Any]] = []
     for index, block in blocks:
@@ -348,16 +349,16 @@ def _from_assistant(errors: _Errors, path: str, blocks: list[tuple[int, Block]])
     return _stored("assistant", content, tool_calls=tool_calls or None)
 
 
-def _tool_call(errors: _Errors, where: str, block: Block) -> dict[str, Any] | None:
+def _tool_call(errors: Errors, where: str, block: Block) -> dict[str, Any] | None:
     valid = True
     for key in ("id", "name"):
         value = block.get(key)
         if not isinstance(value, str) or not value:
-            errors.add(f"{where}.{key}", f"Must be a non-empty string, not {describe_type(value)}.")
+            errors.add(f"{where}.{key}", f"Must be a non-empty string, not {json_type(value)}.")
             valid = False
     tool_input = block.get("input")
     if not isinstance(tool_input, dict):
-        errors.add(f"{where}.input", f"Must be an object, not {describe_type(tool_input)}.")
+        errors.add(f"{where}.input", f"Must be an object, not {json_type(tool_input)}.")
         return None
     try:
         arguments = json.dumps(tool_input, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -375,7 +376,7 @@ def _tool_call(errors: _Errors, where: str, block: Block) -> dict[str, Any] | No
     }
 
 
-def _from_user(errors: _Errors, path: str, blocks: list[tuple[int, Block]]) -> list[dict[str, Any]]:
+def _from_user(errors: Errors, path: str, blocks: list[tuple[int, Block]]) -> list[dict[str, Any]]:
     stored: list[dict[str, Any]] = []
     pending: list[Block] = []
 
@@ -422,10 +423,10 @@ def _all_strings(mapping: Mapping[str, Any], *keys: str) -> bool:
     return all(isinstance(mapping.get(key), str) for key in keys)
 
 
-def _tool_message(errors: _Errors, where: str, block: Block) -> dict[str, Any] | None:
+def _tool_message(errors: Errors, where: str, block: Block) -> dict[str, Any] | None:
     tool_use_id = block.get("tool_use_id")
     if not isinstance(tool_use_id, str) or not tool_use_id:
-        errors.add(f"{where}.tool_use_id", f"Must be a non-empty string, not {describe_type(tool_use_id)}.")
+        errors.add(f"{where}.tool_use_id", f"Must be a non-empty string, not {json_type(tool_use_id)}.")
         return None
     content = block.get("content")
     if content is None:

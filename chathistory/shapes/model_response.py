@@ -13,11 +13,11 @@ as the SDK's object (anything with ``model_dump()``) or as its ``model_dump()`` 
 each only when the response has it; a bare ``ChatCompletionMessage`` has none of them.
 
 What is kept of an OpenAI message: ``content``, ``refusal`` and ``tool_calls`` (function and custom
-calls, every key as returned). Its ``annotations`` (URL citations of web search) belong to the text
-they annotate, so an answer with annotations is stored as one ``text`` part carrying them under
-``annotations``; without any, the content stays the string it was. An audio answer, whose content
-is null, keeps its ``audio.transcript`` as content (the audio itself expires at OpenAI). The
-deprecated ``function_call``, always null beside ``tool_calls``, is not kept.
+calls, every key as returned). Its ``annotations`` (URL citations of web search) go to the metadata
+as ``annotations``, when there are any, and the content stays the string it was: a ``text`` part
+carrying them would be sent back by the Chat Completions shape, whose request type has no such key.
+An audio answer, whose content is null, keeps its ``audio.transcript`` as content (the audio itself
+expires at OpenAI). The deprecated ``function_call``, always null beside ``tool_calls``, is not kept.
 
 An Anthropic message is mapped as ``from_anthropic_messages`` maps an assistant message (``text``
 blocks as content, ``tool_use`` blocks as function tool calls, ``thinking`` and every other block
@@ -84,8 +84,8 @@ def _from_chat_completion(data: Mapping[str, Any]) -> dict[str, Any]:
 def _from_openai_message(message: Mapping[str, Any], *, metadata: dict[str, Any]) -> dict[str, Any]:
     content = message.get("content")
     annotations = message.get("annotations")
-    if isinstance(content, str) and annotations:
-        content = [{"type": "text", "text": content, "annotations": annotations}]
+    if annotations:
+        metadata = {**metadata, "annotations": annotations}
     audio = message.get("audio")
     if content is None and isinstance(audio, Mapping) and isinstance(audio.get("transcript"), str):
         content = audio["transcript"]

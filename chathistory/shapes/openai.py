@@ -9,8 +9,9 @@
 Content parts are kept as stored, with every key. Parts of a type that Chat Completions does not
 take on that role (a provider's own block, such as Anthropic's ``thinking``) are left out; when that
 leaves no part, the content is ``null`` for an assistant message with tool calls and ``""``
-otherwise, both of which the API takes. Chat Completions takes ``text`` on every role, ``image_url``,
-``input_audio`` and ``file`` on user messages, and ``refusal`` on assistant messages.
+otherwise, both of which the API takes. Chat Completions takes the known parts on the roles that
+store them (``content.PART_ROLES``): ``text`` on every role, ``image_url``, ``input_audio`` and
+``file`` on user messages, and ``refusal`` on assistant messages.
 """
 
 from __future__ import annotations
@@ -18,14 +19,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from chathistory.content import PART_ROLES, ROLE_NAMES
 from chathistory.shapes._fields import MessageLike, field
 
+# The known parts are the Chat Completions parts, so the roles that store one are those it goes to.
 CHAT_COMPLETIONS_PARTS: dict[str, frozenset[str]] = {
-    "system": frozenset({"text"}),
-    "developer": frozenset({"text"}),
-    "tool": frozenset({"text"}),
-    "user": frozenset({"text", "image_url", "input_audio", "file"}),
-    "assistant": frozenset({"text", "refusal"}),
+    role: frozenset(kind for kind, roles in PART_ROLES.items() if role in roles) for role in ROLE_NAMES
 }
 
 
