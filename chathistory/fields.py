@@ -1,7 +1,7 @@
 """``Message.content`` in one text column: a string as itself, a list of content parts as its JSON text.
 
-Keeping both forms in the one text column keeps everything that reads text working on it: the
-admin's trigram index on ``UPPER(content)``, substring excerpts, full-text search. The rule that
+Keeping both forms in the one text column keeps everything that reads text working on it:
+excerpts read by the database (``Substr``) and the full-text index (migration 0006). The rule that
 tells the two forms apart, with no second column to keep in step:
 
 - a list of parts is stored as its compact JSON (``ensure_ascii=False``), which starts with ``[``;

@@ -2,12 +2,13 @@ import json
 import re
 
 import pytest
-from django.db import connection
+from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chathistory import services
 from chathistory.models import Conversation
+from tests.conftest import CHAT_DATABASE
 from tests.factories import make_conversation, make_message, make_user, tool_call
 
 CHANGELIST = reverse("admin:chathistory_conversation_changelist")
@@ -46,7 +47,7 @@ def test_changelist_shows_each_column(admin_client):
 def test_changelist_query_count_is_the_same_for_10_and_100_rows(admin_client, django_assert_num_queries):
     make_conversations(10)
     admin_client.get(CHANGELIST)  # the session and user are cached after the first request
-    with CaptureQueriesContext(connection) as ten:
+    with CaptureQueriesContext(connections[CHAT_DATABASE]) as ten:
         response = admin_client.get(CHANGELIST)
     assert len(response.context["cl"].result_list) == 10
 
@@ -130,7 +131,7 @@ def test_download_action_queries_do_not_grow_with_the_selection(admin_client, dj
         response = run_action(admin_client, "download_openai_json", selection)
         return json.loads(b"".join(response.streaming_content))
 
-    with CaptureQueriesContext(connection) as two:
+    with CaptureQueriesContext(connections[CHAT_DATABASE]) as two:
         assert len(download(conversations[:2])) == 2
     with django_assert_num_queries(len(two.captured_queries)):
         assert len(download(conversations)) == 8

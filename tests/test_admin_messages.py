@@ -1,9 +1,10 @@
-from django.db import connection
+from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chathistory import services
 from chathistory.models import Message
+from tests.conftest import CHAT_DATABASE
 from tests.factories import make_conversation, make_message, tool_call
 
 CHANGELIST = reverse("admin:chathistory_message_changelist")
@@ -35,12 +36,12 @@ def test_excerpt_is_cut_and_a_tool_call_without_content_shows_its_name(admin_cli
 def test_changelist_query_count_is_the_same_for_10_and_100_rows(admin_client):
     make_messages(10)
     admin_client.get(CHANGELIST)
-    with CaptureQueriesContext(connection) as ten:
+    with CaptureQueriesContext(connections[CHAT_DATABASE]) as ten:
         response = admin_client.get(CHANGELIST)
     assert len(response.context["cl"].result_list) == 10
 
     make_messages(90)
-    with CaptureQueriesContext(connection) as hundred:
+    with CaptureQueriesContext(connections[CHAT_DATABASE]) as hundred:
         response = admin_client.get(CHANGELIST)
     assert len(response.context["cl"].result_list) == 100
     assert len(hundred.captured_queries) == len(ten.captured_queries)

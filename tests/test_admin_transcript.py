@@ -1,11 +1,12 @@
 import re
 
-from django.db import connection
+from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chathistory import services
 from chathistory.admin.transcript import PAGE_SIZE
+from tests.conftest import CHAT_DATABASE
 from tests.factories import make_conversation, make_message, tool_call
 
 
@@ -116,9 +117,9 @@ def test_a_conversation_of_20000_messages_renders_one_page_with_as_many_queries_
     fill(long, 20_000)
     transcript(admin_client, short)
 
-    with CaptureQueriesContext(connection) as short_queries:
+    with CaptureQueriesContext(connections[CHAT_DATABASE]) as short_queries:
         transcript(admin_client, short)
-    with CaptureQueriesContext(connection) as long_queries:
+    with CaptureQueriesContext(connections[CHAT_DATABASE]) as long_queries:
         last_page = transcript(admin_client, long, page=200)
 
     assert seqs_shown(last_page) == list(range(19_901, 20_001))

@@ -37,7 +37,7 @@ class Call:
     id: str
     name: str
     arguments: str
-    seq: int | None = None
+    seq: int
     answered_by: int | None = None
 
     @property
@@ -54,7 +54,6 @@ class Call:
 class Entry:
     message: Message
     content: ContentView
-    content_length: int
     calls: list[Call] = field(default_factory=list)
     answers: Call | None = None
     metadata: str = ""
@@ -149,7 +148,6 @@ def _entry(message: WithAnnotations[Message, ContentHead]) -> Entry:
     return Entry(
         message=message,
         content=content_view(message.content_head, message.content_length),
-        content_length=message.content_length or 0,
         calls=calls,
         metadata=json.dumps(message.metadata, indent=2, ensure_ascii=False) if message.metadata else "",
     )

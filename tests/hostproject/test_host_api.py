@@ -7,12 +7,14 @@ lives in a second database. None of that may show on chathistory's routes.
 """
 
 import base64
+import json
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connections
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -223,6 +225,37 @@ def test_nothing_of_chathistorys_reaches_the_default_database(api, conversation)
     default_tables = connections["default"].introspection.table_names()
     assert not any(table.startswith("chathistory_") for table in default_tables)
     assert get_user_model().objects.db_manager("chat").filter(pk=conversation.user_id).exists()
+
+
+def test_the_admins_actions_and_message_search_send_nothing_of_chathistorys_to_default(admin_client):
+    kept, archived, deleted = (make_conversation(title=f"Conversation {n}") for n in range(3))
+    make_message(kept, content="The invoice INV-2041 is wrong")
+    make_message(deleted, content="to be deleted")
+    conversations = "/admin/chathistory/conversation/"
+
+    def act(action, selection, **extra):
+        return admin_client.post(
+            conversations, {"action": action, "_selected_action": [str(c.pk) for c in selection], **extra}
+        )
+
+    with CaptureQueriesContext(connections["default"]) as on_default:
+        assert act("archive", [archived]).status_code == 302
+        download = act("download_openai_json", [kept, archived])
+        exported = json.loads(b"".join(download.streaming_content))
+        assert act("delete_selected", [deleted], post="yes").status_code == 302
+        found = admin_client.get("/admin/chathistory/message/", {"q": "inv-2041"})
+
+    exported_messages = {item["conversation_id"]: item["messages"] for item in exported}
+    assert exported_messages == {
+        str(kept.pk): [{"role": "user", "content": "The invoice INV-2041 is wrong"}],
+        str(archived.pk): [],
+    }
+    assert Conversation.objects.get(pk=archived.pk).archived
+    assert not Conversation.objects.filter(pk=deleted.pk).exists()
+    assert [message.content for message in found.context["cl"].result_list] == ["The invoice INV-2041 is wrong"]
+    # The session lives in default; nothing of chathistory's may be read or written there.
+    assert on_default.captured_queries, "the capture saw the session's queries"
+    assert [query["sql"] for query in on_default.captured_queries if "chathistory" in query["sql"]] == []
 
 
 @pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/"])
