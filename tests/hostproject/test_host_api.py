@@ -7,6 +7,7 @@ lives in a second database. None of that may show on chathistory's routes.
 """
 
 import base64
+import io
 import json
 import re
 
@@ -20,8 +21,7 @@ from rest_framework.test import APIClient
 
 from chathistory import services
 from chathistory.models import Conversation, Message
-from tests.factories import make_conversation, make_message, tool_call
-from tests.hostproject.conftest import PASSWORD, make_host_user
+from tests.factories import PASSWORD, make_conversation, make_message, make_user, tool_call
 
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 
@@ -45,7 +45,7 @@ def test_the_hosts_basic_auth_does_not_open_the_api(user):
 
     assert client.get("/api/conversations/").status_code == 401
     # ... while the host's own DRF route still runs on the host's defaults.
-    admin = make_host_user(is_staff=True)
+    admin = make_user(is_staff=True)
     credentials = base64.b64encode(f"{admin.email}:{PASSWORD}".encode()).decode()
     client.credentials(HTTP_AUTHORIZATION=f"Basic {credentials}")
     assert client.get("/host/ping/").json() == {"hostView": True, "userEmail": admin.email}
@@ -178,6 +178,41 @@ def test_the_browsable_api_has_a_login(db):
     assert 'name="username"' in page.content.decode()
 
 
+def test_a_session_from_the_browsable_apis_login_by_email_reads_and_writes_with_csrf(user):
+    client = APIClient(enforce_csrf_checks=True)
+    page = client.get("/api/auth/login/")
+    csrf = client.cookies["csrftoken"].value
+
+    logged_in = client.post(
+        "/api/auth/login/",
+        {"username": user.email, "password": PASSWORD, "csrfmiddlewaretoken": csrf, "next": "/api/conversations/"},
+    )
+    refused = client.post("/api/conversations/", {"title": "no token"}, format="json")
+    rotated = client.cookies["csrftoken"].value  # Django gives a new CSRF secret at login
+    created = client.post("/api/conversations/", {"title": "with one"}, format="json", HTTP_X_CSRFTOKEN=rotated)
+
+    assert page.status_code == 200 and logged_in.status_code == 302
+    assert client.get("/api/conversations/").status_code == 200
+    assert refused.status_code == 403
+    assert created.status_code == 201
+    assert list(Conversation.objects.values_list("title", flat=True)) == ["with one"]
+
+
+def test_the_commands_find_users_by_email_and_write_to_the_chat_database(user, conversation, tmp_path):
+    make_message(conversation, content="Keep this.")
+    exported = tmp_path / "export.jsonl"
+
+    call_command("drf_create_token", user.email, verbosity=0)
+    call_command("chathistory_export", "--user", user.email, "--output", str(exported), stderr=io.StringIO())
+    call_command("chathistory_erase_user", user.email, stdout=io.StringIO())
+    assert not Conversation.objects.exists()
+    call_command("chathistory_import", str(exported), "--user", user.email, stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert Token.objects.filter(user=user).exists()
+    assert [(m.conversation_id, m.content) for m in Message.objects.all()] == [(conversation.pk, "Keep this.")]
+    assert Message.objects.db == "chat"
+
+
 def test_the_schema_describes_the_apps_routes_only(db):
     response = APIClient().get("/api/schema/", {"format": "json"})
 
@@ -200,7 +235,7 @@ def test_the_docs_page_is_served_from_the_sidecar(db):
 
 
 def test_admin_lists_searches_by_email_and_shows_the_transcript(admin_client, django_assert_num_queries):
-    grace = make_host_user(email="grace@navy.example")
+    grace = make_user(email="grace@navy.example")
     wanted = make_conversation(user=grace, title="Compilers")
     make_message(wanted, content="COBOL it is.")
     for index in range(3):
