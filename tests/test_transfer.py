@@ -288,6 +288,30 @@ def test_a_bad_document_is_rejected_naming_the_field_and_nothing_is_stored(user,
     assert field in rejection.value.errors
 
 
+@pytest.mark.parametrize(
+    ("key", "field", "problem"),
+    [
+        ("contnet", "messages[0].contnet", "Unknown field"),
+        ("conversation", "messages[0].conversation", "assigned by the server"),
+        ("user", "messages[0].user", "assigned by the server"),
+    ],
+)
+def test_a_message_key_outside_the_message_json_is_refused_whether_or_not_the_id_is_stored(
+    user, conversation, key, field, problem
+):
+    make_message(conversation, content="original")
+    document = services.export_conversation(conversation)
+    document["messages"][0][key] = "x"
+    for stored in (True, False):
+        with pytest.raises(ValidationError) as rejection:
+            services.import_conversation(user, document)
+        assert set(rejection.value.errors) == {field}
+        assert problem in rejection.value.errors[field][0]
+        if stored:
+            conversation.delete()
+    assert not Conversation.objects.exists()
+
+
 def test_a_bad_message_late_in_the_document_leaves_nothing_behind(user, nothing_stored):
     messages = [{"role": "user", "content": f"m{n}"} for n in range(50)] + [{"role": "user"}]
     with nothing_stored() as rejection:

@@ -31,7 +31,9 @@ from chathistory.services.history import to_openai_messages
 from chathistory.validation import (
     CONVERSATION_FIELDS,
     MESSAGE_FIELDS,
+    SERVER_FIELDS,
     conversation_errors,
+    field_label,
     parse_instant,
     parse_uuid,
 )
@@ -52,6 +54,7 @@ _DOCUMENT_FIELDS = ("format", "version", "conversation", "messages")
 _CONVERSATION_JSON_FIELDS = ("id", "title", "metadata", "archived", "message_count", "created_at", "updated_at")
 # Message JSON keys that the server assigns: read from a document, never passed to the append rules.
 _MESSAGE_SERVER_KEYS = ("id", "seq", "created_at")
+_MESSAGE_JSON_FIELDS = (*MESSAGE_FIELDS, *_MESSAGE_SERVER_KEYS)
 
 
 class ConversationConflict(ConversationIdTaken):
@@ -317,6 +320,17 @@ def _parse_messages(messages: list[Any], parsed: _Parsed, errors: FieldErrors) -
         if not isinstance(message, Mapping):
             errors[where] = ["A message must be a JSON object."]
             continue
+        # Refused here, whether or not the id is stored already: comparing with a stored
+        # conversation reads only the fields a message has.
+        for name in message:
+            if name in _MESSAGE_JSON_FIELDS:
+                continue
+            if name in SERVER_FIELDS:
+                errors[f"{where}.{name}"] = ["Is assigned by the server and cannot be set."]
+            else:
+                errors[f"{where}.{field_label(name)}"] = [
+                    f"Unknown field. Expected one of: {', '.join(_MESSAGE_JSON_FIELDS)}."
+                ]
         seq = message.get("seq")
         if seq is not None:
             with_seq += 1
@@ -324,7 +338,7 @@ def _parse_messages(messages: list[Any], parsed: _Parsed, errors: FieldErrors) -
                 errors[f"{where}.seq"] = ["Must be a whole number, 1 or more."]
                 continue
         stamp = _moment(message.get("created_at"), f"{where}.created_at", errors)
-        fields = {name: value for name, value in message.items() if name not in _MESSAGE_SERVER_KEYS}
+        fields = {name: message[name] for name in MESSAGE_FIELDS if name in message}
         rows.append((index if seq is None else seq, index, fields, stamp))
     if with_seq and with_seq != len(messages):
         errors["messages"] = ["Give every message a seq, or none (then the document's order is kept)."]
@@ -362,8 +376,7 @@ def _is_identical(conversation: Conversation, parsed: _Parsed, alias: str) -> bo
         return False
     stored = _messages_of(conversation, using=alias)  # where the write goes: a replica may lag
     for message, fields, stamp in zip(stored, parsed.messages, parsed.stamps, strict=False):
-        wanted = {name: ({} if name == "metadata" else None) for name in MESSAGE_FIELDS}
-        wanted.update(fields)
+        wanted = {name: fields.get(name, {} if name == "metadata" else None) for name in MESSAGE_FIELDS}
         if stamp is not None:
             wanted["created_at"] = stamp
         if _canonical({name: getattr(message, name) for name in wanted}) != _canonical(wanted):
