@@ -419,6 +419,59 @@ def test_pages_walk_every_match_once_in_order_and_back(user):
     assert seqs(results.page(size=10, cursor=back.previous_cursor).results) == seqs(first.results)
 
 
+def test_pages_of_varying_sizes_walk_every_match_once_both_ways(user):
+    conversation = make_conversation(user=user)
+    services.add_messages(conversation, [{"role": "user", "content": "lamp " * (n % 5 + 1)} for n in range(23)])
+    results = services.search_messages(user, "lamp")
+    everything = seqs(results)
+
+    walked, page, pages = [], results.page(size=4), []
+    while True:
+        pages.append(page)
+        walked += seqs(page.results)
+        if page.next_cursor is None:
+            break
+        page = results.page(size=4 + len(pages) % 3, cursor=page.next_cursor)
+    assert walked == everything and len(everything) == 23
+
+    back, page = [], pages[-1]
+    while page.previous_cursor is not None:
+        page = results.page(size=4, cursor=page.previous_cursor)
+        back = seqs(page.results) + back
+    assert back + seqs(pages[-1].results) == everything
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's bm25() reads the whole table; PostgreSQL's ts_rank one row")
+def test_a_search_cursor_says_nothing_of_other_users_messages(user, other_user):
+    mine = make_conversation(user=user)
+    services.add_messages(mine, [{"role": "user", "content": f"lamp and {'oil ' * n}"} for n in range(12)])
+    page = services.search_messages(user, "lamp").page(size=5)
+    cursors = (page.next_cursor, page.previous_cursor)
+
+    theirs = make_conversation(user=other_user)
+    services.add_messages(theirs, [{"role": "user", "content": "lamp lamp lamp"} for _ in range(200)])
+    again = services.search_messages(user, "lamp").page(size=5)
+
+    assert (again.next_cursor, again.previous_cursor) == cursors
+    payload = signing.Signer(salt="chathistory.search.cursor").unsign_object(again.next_cursor)
+    assert payload == {"o": 5, "d": "n"}
+    walked, page = seqs(again.results), again
+    while page.next_cursor is not None:
+        page = services.search_messages(user, "lamp").page(size=5, cursor=page.next_cursor)
+        walked += seqs(page.results)
+    assert sorted(walked) == list(range(1, 13))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"o": -1, "d": "n"}, {"o": 1.5, "d": "n"}, {"o": True, "d": "n"}, {"o": 2**70, "d": "p"}, {"o": 1, "d": "x"}],
+)
+def test_a_forged_position_cursor_is_refused(user, payload):
+    cursor = signing.Signer(salt="chathistory.search.cursor").sign_object(payload)
+    with pytest.raises(InvalidCursor):
+        services.search_messages(user, "x").page(cursor=cursor)
+
+
 def test_page_size_is_capped_at_100(user, conversation):
     services.add_messages(conversation, [{"role": "user", "content": "tick"} for _ in range(101)])
 
