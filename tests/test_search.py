@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from chathistory import services
 from chathistory.exceptions import ValidationError
+from chathistory.fields import decode_content, encode_content
 from chathistory.models import Message
 from chathistory.services.search import (
     SNIPPET_LENGTH,
@@ -247,14 +248,27 @@ def test_searchable_text_of_content_parts_is_the_text_of_their_text_parts():
         {"type": "text", "text": "and this"},
     ]
 
-    assert searchable_text(json.dumps(parts)) == "look at this\nand this"
+    assert searchable_text(parts) == "look at this\nand this"
+    assert searchable_text(decode_content(json.dumps(parts))) == "look at this\nand this"
     assert searchable_text(None) == ""
     assert searchable_text("plain") == "plain"
+    assert searchable_text(json.dumps(parts)) == json.dumps(parts)
 
 
 @pytest.mark.parametrize("content", ["[citation needed]", "[1, 2]", '["a"]', "[]", '[{"text": "no type"}]', "[NaN]"])
 def test_content_that_is_not_a_list_of_parts_is_its_own_text(content):
     assert searchable_text(content) == content
+    # The same text stored by a raw write, read back as the field decodes it.
+    assert searchable_text(decode_content(content)) == content
+
+
+def test_a_string_that_looks_like_parts_is_found_and_shown_as_the_string_it_is(user, conversation):
+    content = '[{"type": "text", "text": "needle"}]'
+    make_message(conversation, content=content)
+
+    [hit] = services.search_messages(user, "needle")
+    assert hit["snippet"] == content
+    assert seqs(services.search_messages(user, "type")) == [1]
 
 
 def test_text_parts_are_searched_and_other_parts_are_not(user, conversation):
@@ -283,14 +297,26 @@ def test_the_database_and_python_agree_on_the_searchable_text(user, conversation
         json.dumps([{"type": "image_url", "image_url": {"url": "gamma"}}]),
         json.dumps([{"type": "text", "text": 5}, {"type": "text", "text": "delta"}]),
         '[{"type": 1, "text": "epsilon"}]',
+        # Strings as the field stores them: with the escape character in front.
+        encode_content('[{"type": "text", "text": "zeta"}]'),
+        encode_content("\x1btheta"),
     ]
     for content in contents:
         store_raw_content(conversation, content)
 
-    for word, expected in (("alpha", [1]), ("beta", [1]), ("gamma", []), ("delta", [3]), ("epsilon", [4])):
+    for word, expected in (
+        ("alpha", [1]),
+        ("beta", [1]),
+        ("gamma", []),
+        ("delta", [3]),
+        ("epsilon", [4]),
+        ("zeta", [5]),
+        ("theta", [6]),
+    ):
         found = seqs(services.search_messages(user, word))
         assert found == expected, word
-        assert [seq for seq, content in enumerate(contents, 1) if word in searchable_text(content)] == expected
+        texts = [searchable_text(decode_content(content)) for content in contents]
+        assert [seq for seq, text in enumerate(texts, 1) if word in text] == expected
 
 
 # Scope.

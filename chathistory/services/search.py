@@ -126,36 +126,27 @@ def _terms(text: str) -> tuple[str, ...]:
 
 
 def searchable_text(content: str | list[Any] | None) -> str:
-    """The text of a message that search indexes: the same rule as the index's, in Python.
+    """The text of a message that search indexes, from its content as ``Message.content`` reads it.
 
-    Content stored as the JSON text of a non-empty list of objects that each have a string
-    ``type`` is a list of content parts: its text is that of its ``text`` parts, joined by
-    newlines. Any other content is its own text; null is empty. ``content`` is the stored text
-    or, as a ``Message`` reads it, the list of parts itself.
+    A list of content parts is the text of its ``text`` parts, joined by newlines; a string is
+    itself; null is empty. The stored text starts with ``[`` for a list and only for a list
+    (``chathistory.fields``), which is how the index's SQL rule (migration 0006) tells them
+    apart; a string stored with the escape character in front is indexed with it, which both
+    engines read as a word break. Raw text, as a query reads it, goes through
+    ``fields.decode_content`` first.
     """
     if content is None:
         return ""
-    if isinstance(content, list):
-        parts: Any = content
-    elif not content.startswith("["):
+    if isinstance(content, str):
         return content
-    else:
-        try:
-            parts = json.loads(content, parse_constant=_no_constant)
-        except (ValueError, RecursionError):
-            return content
-    if not (
-        isinstance(parts, list)
-        and parts
-        and all(isinstance(part, dict) and isinstance(part.get("type"), str) for part in parts)
-    ):
-        return content if isinstance(content, str) else ""
-    return "\n".join(part["text"] for part in parts if part["type"] == "text" and isinstance(part.get("text"), str))
+    if not _are_parts(content):
+        # Only a raw SQL write stores such a list; the index reads its JSON as text.
+        return json.dumps(content, ensure_ascii=False)
+    return "\n".join(part["text"] for part in content if part["type"] == "text" and isinstance(part.get("text"), str))
 
 
-def _no_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON, and neither database's parser takes them.
-    raise ValueError(name)
+def _are_parts(content: list[Any]) -> bool:
+    return bool(content) and all(isinstance(part, dict) and isinstance(part.get("type"), str) for part in content)
 
 
 def search_messages(
