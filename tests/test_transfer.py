@@ -1,5 +1,6 @@
 import io
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -354,6 +355,44 @@ def test_iter_export_reads_in_chunks(user, monkeypatch, django_assert_num_querie
         documents = list(services.iter_export(user=user))
     assert [len(d["messages"]) for d in documents] == [3, 3, 3]
     assert [m["seq"] for m in documents[0]["messages"]] == [1, 2, 3]
+
+
+def test_iter_export_reads_the_messages_of_short_conversations_together(user, monkeypatch, django_assert_num_queries):
+    from chathistory.services import transfer
+
+    monkeypatch.setattr(transfer, "EXPORT_CHUNK", 4)
+    sizes = [3, 1, 0, 2, 2, 5, 1]
+    for number, size in enumerate(sizes, start=1):
+        conversation = make_conversation(user=user, id=uuid.UUID(int=number))  # in the order of the ids
+        if size:
+            services.add_messages(conversation, [{"role": "user", "content": f"m{m}"} for m in range(size)])
+    make_message(make_conversation(), content="someone else's")
+    # Conversations: chunks of 4 and 3. Messages: [3, 1, 0], [2, 2], then 5 alone in chunks of
+    # 4 and 1, then [1].
+    with django_assert_num_queries(2 + 2 + 2 + 1):
+        documents = list(services.iter_export(user=user))
+    assert [len(d["messages"]) for d in documents] == sizes
+    assert [d["conversation"]["id"] for d in documents] == sorted(d["conversation"]["id"] for d in documents)
+    for document in documents:
+        assert [m["seq"] for m in document["messages"]] == list(range(1, len(document["messages"]) + 1))
+        conversation = Conversation.objects.get(pk=document["conversation"]["id"])
+        assert document == services.export_conversation(conversation)
+
+
+def test_messages_appended_during_an_export_are_left_out_even_when_they_fill_a_read(user, monkeypatch):
+    from chathistory.services import transfer
+
+    monkeypatch.setattr(transfer, "EXPORT_CHUNK", 3)
+    first, second = make_conversation(user=user), make_conversation(user=user)
+    make_message(first, content="before")
+    services.add_messages(second, [{"role": "user", "content": "b1"}, {"role": "user", "content": "b2"}])
+    read = sorted(Conversation.objects.filter(user=user), key=lambda conversation: conversation.pk)
+    services.add_messages(first, [{"role": "user", "content": f"after {n}"} for n in range(4)])
+
+    exported = [(conversation, messages) for conversation, messages in transfer._read_together(read)]
+
+    by_id = {conversation.pk: [m.content for m in messages] for conversation, messages in exported}
+    assert by_id == {first.pk: ["before"], second.pk: ["b1", "b2"]}
 
 
 def test_export_agrees_with_its_own_message_count(conversation):

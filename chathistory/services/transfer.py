@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from chathistory.exceptions import ConversationIdTaken, FieldErrors, ValidationError
@@ -106,8 +106,10 @@ def iter_export(
 ) -> Iterator[dict[str, Any]]:
     """One document per conversation (all of them, or ``user``'s, or those of ``conversations``).
 
-    Reads conversations and messages in chunks of ``EXPORT_CHUNK`` rows by key, so it holds one
-    conversation at a time and no cursor stays open between chunks. ``format="openai-jsonl"``
+    Reads conversations in chunks of ``EXPORT_CHUNK`` rows by key, and the messages of several
+    conversations at once, as many conversations as hold ``EXPORT_CHUNK`` messages between them
+    (a longer conversation alone, in chunks by seq): memory stays bounded by about a chunk
+    beyond the longest conversation, and no cursor stays open between chunks. ``format="openai-jsonl"``
     yields ``{"messages": [...]}`` in the Chat Completions shape (a fine-tuning file's lines)
     and skips conversations without messages, which that format cannot hold.
     """
@@ -117,8 +119,7 @@ def iter_export(
         conversations = Conversation.objects.all()
     if user is not None:
         conversations = conversations.for_user(user)
-    for conversation in _in_chunks(conversations):
-        messages = list(_messages_of(conversation))
+    for conversation, messages in _with_messages(_in_chunks(conversations)):
         if format == FORMAT:
             yield _document(conversation, [message_json(message) for message in messages])
         elif messages:
@@ -140,6 +141,52 @@ def _in_chunks(conversations: QuerySet[Conversation]) -> Iterator[Conversation]:
         if len(rows) < EXPORT_CHUNK:
             return
         last_pk = rows[-1].pk
+
+
+def _with_messages(conversations: Iterable[Conversation]) -> Iterator[tuple[Conversation, list[Message]]]:
+    """Each conversation with its messages, those of short conversations read together."""
+    group: list[Conversation] = []
+    held = 0
+    for conversation in conversations:
+        if group and held + conversation.message_count > EXPORT_CHUNK:
+            yield from _read_together(group)
+            group, held = [], 0
+        if conversation.message_count > EXPORT_CHUNK:
+            yield conversation, list(_messages_of(conversation))
+            continue
+        group.append(conversation)
+        held += conversation.message_count
+    if group:
+        yield from _read_together(group)
+
+
+def _read_together(group: list[Conversation]) -> Iterator[tuple[Conversation, list[Message]]]:
+    """The messages of conversations holding at most ``EXPORT_CHUNK`` between them, in one query as a rule.
+
+    Each conversation's up to the count read with it. Messages appended since are skipped; if
+    they fill a read, the next one goes on after its last row, so no read outgrows a chunk.
+    """
+    counts = {conversation.pk: conversation.message_count for conversation in group}
+    found: dict[Any, list[Message]] = {pk: [] for pk in counts}
+    longest = max(counts.values())
+    if longest:
+        messages = Message.objects.filter(
+            conversation__in=[pk for pk, count in counts.items() if count], seq__lte=longest
+        ).order_by("conversation_id", "seq")
+        after = Q()
+        while True:
+            rows = list(messages.filter(after)[: EXPORT_CHUNK + 1])
+            for row in rows:
+                if row.seq <= counts[row.conversation_id]:
+                    found[row.conversation_id].append(row)
+            if len(rows) <= EXPORT_CHUNK:
+                break
+            last = rows[-1]
+            after = Q(conversation_id__gt=last.conversation_id) | Q(
+                conversation_id=last.conversation_id, seq__gt=last.seq
+            )
+    for conversation in group:
+        yield conversation, found[conversation.pk]
 
 
 def _messages_of(conversation: Conversation, *, using: str | None = None) -> Iterator[Message]:
