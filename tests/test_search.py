@@ -562,7 +562,9 @@ def test_async_twin_returns_the_same_results(user, conversation):
         finally:
             await sync_to_async(connections.close_all)()
 
-    assert asyncio.run(search()) == list(services.search_messages(user, "async"))
+    found = asyncio.run(search())
+    assert found == list(services.search_messages(user, "async"))
+    assert type(found) is list  # evaluated in the worker thread, not lazy
 
 
 # The index.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import sync_to_async
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -115,9 +114,6 @@ def clear_conversation(conversation: Conversation) -> Conversation:
     conversation.updated_at = now
     logger.info("conversation %s cleared", conversation.pk)
     return conversation
-
-
-aclear_conversation = sync_to_async(clear_conversation)
 
 
 def list_conversations(user: AbstractBaseUser, *, archived: bool | None = None) -> QuerySet[Conversation]:

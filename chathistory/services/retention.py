@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -205,6 +204,3 @@ def _delete_long(
                 _, counts = model.objects.using(alias).filter(conversation_id=pk, **{f"{seq_field}__gt": keep}).delete()
                 deleted.add(counts)
             Conversation.objects.using(alias).filter(pk=pk).update(message_count=keep)
-
-
-aerase_user_data = sync_to_async(erase_user_data)

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict, overload
 
-from asgiref.sync import sync_to_async
 from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router, transaction
@@ -189,21 +188,6 @@ def search_messages(
             roles=tuple(sorted(set(roles))),
         )
     )
-
-
-async def asearch_messages(
-    user: AbstractBaseUser,
-    query: str,
-    *,
-    conversation: Conversation | uuid.UUID | str | None = None,
-    role: str | Iterable[str] | None = None,
-) -> list[SearchHit]:
-    """``search_messages`` for async code: every match, read in a worker thread."""
-
-    def read() -> list[SearchHit]:
-        return list(search_messages(user, query, conversation=conversation, role=role))
-
-    return await sync_to_async(read)()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import sync_to_async
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -464,7 +463,3 @@ def iter_documents(lines: Iterable[bytes]) -> Iterator[tuple[int, Any, str | Non
 
 def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
-
-
-aexport_conversation = sync_to_async(export_conversation)
-aimport_conversation = sync_to_async(import_conversation)
