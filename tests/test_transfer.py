@@ -197,6 +197,40 @@ def test_another_users_id_is_taken_and_nothing_more(other_user, conversation):
     assert str(raised.value) == "This conversation id is already taken."
 
 
+def _first_read_misses(monkeypatch):
+    """As if another import stored the id between the import's read and its insert."""
+    from django.db.models import QuerySet
+
+    original = QuerySet.first
+    missed = []
+
+    def first(self):
+        if self.model is Conversation and not missed:
+            missed.append(True)
+            return None
+        return original(self)
+
+    monkeypatch.setattr(QuerySet, "first", first)
+    return missed
+
+
+def test_an_import_that_loses_the_race_for_its_id_answers_as_a_repeat_or_a_refusal(
+    user, other_user, conversation, monkeypatch
+):
+    make_message(conversation, content="kept")
+    document = services.export_conversation(conversation)
+
+    missed = _first_read_misses(monkeypatch)
+    again, created = services.import_conversation(user, document)
+    assert missed and not created and again.pk == conversation.pk
+
+    missed.clear()
+    with pytest.raises(ConversationIdTaken) as raised:
+        services.import_conversation(other_user, document)
+    assert missed and not isinstance(raised.value, services.ConversationConflict)
+    assert Message.objects.count() == 1
+
+
 def test_a_document_without_an_id_is_stored_under_a_new_one(user):
     document = {"format": "chathistory", "version": 1, "conversation": {"title": "t"}, "messages": []}
     first, _ = services.import_conversation(user, document)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from chathistory.exceptions import ConversationIdTaken, FieldErrors, ValidationE
 from chathistory.models import Conversation, ConversationQuerySet, Message
 from chathistory.services.appends import _append
 from chathistory.services.base import logger, reject, write_alias
+from chathistory.services.conversations import _get_or_insert
 from chathistory.services.history import to_openai_messages
 from chathistory.validation import (
     CONVERSATION_FIELDS,
@@ -244,24 +245,12 @@ def import_conversation(user: AbstractBaseUser, document: Any) -> tuple[Conversa
     """
     parsed = _parse(document)
     alias = write_alias(Conversation)
-    existing = None
-    if parsed.id is not None:
-        existing = Conversation.objects.using(alias).filter(pk=parsed.id).first()
-    if existing is None:
-        try:
-            return _store(user, parsed, alias), True
-        except IntegrityError:
-            # Another import of this id committed between our read and our insert.
-            if parsed.id is None:
-                raise
-            existing = Conversation.objects.using(alias).filter(pk=parsed.id).first()
-            if existing is None:
-                raise
-    if existing.user_id != user.pk:
-        raise ConversationIdTaken()
-    if not _is_identical(existing, parsed, alias):
+    if parsed.id is None:
+        return _store(user, parsed, alias), True
+    conversation, created = _get_or_insert(user, parsed.id, lambda: _store(user, parsed, alias), alias=alias)
+    if not created and not _is_identical(conversation, parsed, alias):
         raise ConversationConflict()
-    return existing, False
+    return conversation, created
 
 
 def _store(user: AbstractBaseUser, parsed: _Parsed, alias: str) -> Conversation:
