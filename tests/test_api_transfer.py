@@ -86,6 +86,16 @@ def test_a_bad_document_is_a_400_naming_the_field(api, nothing_stored):
     assert not Conversation.objects.exists()
 
 
+def test_reimporting_a_stored_id_with_an_unknown_message_key_is_a_400_naming_it(api, conversation):
+    make_message(conversation, content="original")
+    document = _export(api, conversation)
+    document["messages"][0]["contnet"] = "typo"
+    response = api.post("/api/conversations/import/", document, format="json")
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["messages[0].contnet"]
+    assert services.get_chat_history(conversation)[0].content == "original"
+
+
 def test_import_takes_json_objects_only(api):
     assert api.post("/api/conversations/import/", [1], format="json").status_code == 400
     response = api.post("/api/conversations/import/", "{", content_type="application/json")

@@ -166,6 +166,21 @@ def test_a_window_does_not_start_with_a_tool_result_whose_call_it_left_out(conve
     assert len(DjangoChatMessageHistory(conversation, window=3).messages) == 3
 
 
+def test_a_window_leaves_out_a_tool_result_whose_call_it_left_out_wherever_it_is(conversation):
+    services.add_messages(
+        conversation,
+        [
+            {"role": "assistant", "content": None, "tool_calls": [tool_call("call_1")]},
+            {"role": "user", "content": "meanwhile"},
+            {"role": "tool", "tool_call_id": "call_1", "content": "sun"},
+        ],
+    )
+    messages = DjangoChatMessageHistory(conversation, window=2).messages
+    assert messages == [HumanMessage(content="meanwhile")]
+    assert not any(isinstance(message, ToolMessage) for message in messages)
+    assert len(DjangoChatMessageHistory(conversation, window=3).messages) == 3
+
+
 @pytest.mark.parametrize("window", [0, -1, "5", True])
 def test_a_window_must_be_a_positive_number(conversation, window):
     with pytest.raises(ValueError):

@@ -4,11 +4,13 @@ from datetime import timedelta
 
 import pytest
 from django.db import connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chathistory import services
 from chathistory.models import Conversation, IdempotencyKey, Message, ToolCall
 from chathistory.services import retention
+from tests.conftest import CHAT_DATABASE
 from tests.factories import make_conversation, make_message, make_user, tool_call
 
 
@@ -77,6 +79,26 @@ def test_a_dry_run_counts_what_the_real_run_then_deletes(user):
     assert Conversation.objects.count() == 4
     real = services.purge_expired_conversations(days=30)
     assert dry == real == {"conversations": 2, "messages": 10, "tool_calls": 4, "idempotency_keys": 3}
+
+
+def test_counting_reads_message_counts_from_the_conversations_not_the_messages(user, django_assert_num_queries):
+    for _ in range(3):
+        _with_tool_calls(make_conversation(user=user))
+    make_conversation(user=user)
+    with CaptureQueriesContext(connections[CHAT_DATABASE]) as queries:
+        counts = services.count_user_data(user)
+    assert counts == {"conversations": 4, "messages": 15, "tool_calls": 6, "idempotency_keys": 3}
+    # One aggregate of the conversations, then the tool calls and the idempotency records.
+    assert len(queries) == 3
+    assert not any('"chathistory_message"' in query["sql"] for query in queries)
+    with django_assert_num_queries(4):
+        services.purge_expired_conversations(days=30, dry_run=True)
+    assert services.count_user_data(make_user()) == {
+        "conversations": 0,
+        "messages": 0,
+        "tool_calls": 0,
+        "idempotency_keys": 0,
+    }
 
 
 @pytest.mark.parametrize("days", [0, -1, "7", True])

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from chathistory import services
 from chathistory.exceptions import ValidationError
+from chathistory.fields import decode_content, encode_content
 from chathistory.models import Message
 from chathistory.services.search import (
     SNIPPET_LENGTH,
@@ -247,14 +248,27 @@ def test_searchable_text_of_content_parts_is_the_text_of_their_text_parts():
         {"type": "text", "text": "and this"},
     ]
 
-    assert searchable_text(json.dumps(parts)) == "look at this\nand this"
+    assert searchable_text(parts) == "look at this\nand this"
+    assert searchable_text(decode_content(json.dumps(parts))) == "look at this\nand this"
     assert searchable_text(None) == ""
     assert searchable_text("plain") == "plain"
+    assert searchable_text(json.dumps(parts)) == json.dumps(parts)
 
 
 @pytest.mark.parametrize("content", ["[citation needed]", "[1, 2]", '["a"]', "[]", '[{"text": "no type"}]', "[NaN]"])
 def test_content_that_is_not_a_list_of_parts_is_its_own_text(content):
     assert searchable_text(content) == content
+    # The same text stored by a raw write, read back as the field decodes it.
+    assert searchable_text(decode_content(content)) == content
+
+
+def test_a_string_that_looks_like_parts_is_found_and_shown_as_the_string_it_is(user, conversation):
+    content = '[{"type": "text", "text": "needle"}]'
+    make_message(conversation, content=content)
+
+    [hit] = services.search_messages(user, "needle")
+    assert hit["snippet"] == content
+    assert seqs(services.search_messages(user, "type")) == [1]
 
 
 def test_text_parts_are_searched_and_other_parts_are_not(user, conversation):
@@ -283,14 +297,26 @@ def test_the_database_and_python_agree_on_the_searchable_text(user, conversation
         json.dumps([{"type": "image_url", "image_url": {"url": "gamma"}}]),
         json.dumps([{"type": "text", "text": 5}, {"type": "text", "text": "delta"}]),
         '[{"type": 1, "text": "epsilon"}]',
+        # Strings as the field stores them: with the escape character in front.
+        encode_content('[{"type": "text", "text": "zeta"}]'),
+        encode_content("\x1btheta"),
     ]
     for content in contents:
         store_raw_content(conversation, content)
 
-    for word, expected in (("alpha", [1]), ("beta", [1]), ("gamma", []), ("delta", [3]), ("epsilon", [4])):
+    for word, expected in (
+        ("alpha", [1]),
+        ("beta", [1]),
+        ("gamma", []),
+        ("delta", [3]),
+        ("epsilon", [4]),
+        ("zeta", [5]),
+        ("theta", [6]),
+    ):
         found = seqs(services.search_messages(user, word))
         assert found == expected, word
-        assert [seq for seq, content in enumerate(contents, 1) if word in searchable_text(content)] == expected
+        texts = [searchable_text(decode_content(content)) for content in contents]
+        assert [seq for seq, text in enumerate(texts, 1) if word in text] == expected
 
 
 # Scope.
@@ -419,6 +445,59 @@ def test_pages_walk_every_match_once_in_order_and_back(user):
     assert seqs(results.page(size=10, cursor=back.previous_cursor).results) == seqs(first.results)
 
 
+def test_pages_of_varying_sizes_walk_every_match_once_both_ways(user):
+    conversation = make_conversation(user=user)
+    services.add_messages(conversation, [{"role": "user", "content": "lamp " * (n % 5 + 1)} for n in range(23)])
+    results = services.search_messages(user, "lamp")
+    everything = seqs(results)
+
+    walked, page, pages = [], results.page(size=4), []
+    while True:
+        pages.append(page)
+        walked += seqs(page.results)
+        if page.next_cursor is None:
+            break
+        page = results.page(size=4 + len(pages) % 3, cursor=page.next_cursor)
+    assert walked == everything and len(everything) == 23
+
+    back, page = [], pages[-1]
+    while page.previous_cursor is not None:
+        page = results.page(size=4, cursor=page.previous_cursor)
+        back = seqs(page.results) + back
+    assert back + seqs(pages[-1].results) == everything
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's bm25() reads the whole table; PostgreSQL's ts_rank one row")
+def test_a_search_cursor_says_nothing_of_other_users_messages(user, other_user):
+    mine = make_conversation(user=user)
+    services.add_messages(mine, [{"role": "user", "content": f"lamp and {'oil ' * n}"} for n in range(12)])
+    page = services.search_messages(user, "lamp").page(size=5)
+    cursors = (page.next_cursor, page.previous_cursor)
+
+    theirs = make_conversation(user=other_user)
+    services.add_messages(theirs, [{"role": "user", "content": "lamp lamp lamp"} for _ in range(200)])
+    again = services.search_messages(user, "lamp").page(size=5)
+
+    assert (again.next_cursor, again.previous_cursor) == cursors
+    payload = signing.Signer(salt="chathistory.search.cursor").unsign_object(again.next_cursor)
+    assert payload == {"o": 5, "d": "n"}
+    walked, page = seqs(again.results), again
+    while page.next_cursor is not None:
+        page = services.search_messages(user, "lamp").page(size=5, cursor=page.next_cursor)
+        walked += seqs(page.results)
+    assert sorted(walked) == list(range(1, 13))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"o": -1, "d": "n"}, {"o": 1.5, "d": "n"}, {"o": True, "d": "n"}, {"o": 2**70, "d": "p"}, {"o": 1, "d": "x"}],
+)
+def test_a_forged_position_cursor_is_refused(user, payload):
+    cursor = signing.Signer(salt="chathistory.search.cursor").sign_object(payload)
+    with pytest.raises(InvalidCursor):
+        services.search_messages(user, "x").page(cursor=cursor)
+
+
 def test_page_size_is_capped_at_100(user, conversation):
     services.add_messages(conversation, [{"role": "user", "content": "tick"} for _ in range(101)])
 
@@ -483,7 +562,9 @@ def test_async_twin_returns_the_same_results(user, conversation):
         finally:
             await sync_to_async(connections.close_all)()
 
-    assert asyncio.run(search()) == list(services.search_messages(user, "async"))
+    found = asyncio.run(search())
+    assert found == list(services.search_messages(user, "async"))
+    assert type(found) is list  # evaluated in the worker thread, not lazy
 
 
 # The index.

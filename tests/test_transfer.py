@@ -1,5 +1,6 @@
 import io
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -196,6 +197,40 @@ def test_another_users_id_is_taken_and_nothing_more(other_user, conversation):
     assert str(raised.value) == "This conversation id is already taken."
 
 
+def _first_read_misses(monkeypatch):
+    """As if another import stored the id between the import's read and its insert."""
+    from django.db.models import QuerySet
+
+    original = QuerySet.first
+    missed = []
+
+    def first(self):
+        if self.model is Conversation and not missed:
+            missed.append(True)
+            return None
+        return original(self)
+
+    monkeypatch.setattr(QuerySet, "first", first)
+    return missed
+
+
+def test_an_import_that_loses_the_race_for_its_id_answers_as_a_repeat_or_a_refusal(
+    user, other_user, conversation, monkeypatch
+):
+    make_message(conversation, content="kept")
+    document = services.export_conversation(conversation)
+
+    missed = _first_read_misses(monkeypatch)
+    again, created = services.import_conversation(user, document)
+    assert missed and not created and again.pk == conversation.pk
+
+    missed.clear()
+    with pytest.raises(ConversationIdTaken) as raised:
+        services.import_conversation(other_user, document)
+    assert missed and not isinstance(raised.value, services.ConversationConflict)
+    assert Message.objects.count() == 1
+
+
 def test_a_document_without_an_id_is_stored_under_a_new_one(user):
     document = {"format": "chathistory", "version": 1, "conversation": {"title": "t"}, "messages": []}
     first, _ = services.import_conversation(user, document)
@@ -288,6 +323,30 @@ def test_a_bad_document_is_rejected_naming_the_field_and_nothing_is_stored(user,
     assert field in rejection.value.errors
 
 
+@pytest.mark.parametrize(
+    ("key", "field", "problem"),
+    [
+        ("contnet", "messages[0].contnet", "Unknown field"),
+        ("conversation", "messages[0].conversation", "assigned by the server"),
+        ("user", "messages[0].user", "assigned by the server"),
+    ],
+)
+def test_a_message_key_outside_the_message_json_is_refused_whether_or_not_the_id_is_stored(
+    user, conversation, key, field, problem
+):
+    make_message(conversation, content="original")
+    document = services.export_conversation(conversation)
+    document["messages"][0][key] = "x"
+    for stored in (True, False):
+        with pytest.raises(ValidationError) as rejection:
+            services.import_conversation(user, document)
+        assert set(rejection.value.errors) == {field}
+        assert problem in rejection.value.errors[field][0]
+        if stored:
+            conversation.delete()
+    assert not Conversation.objects.exists()
+
+
 def test_a_bad_message_late_in_the_document_leaves_nothing_behind(user, nothing_stored):
     messages = [{"role": "user", "content": f"m{n}"} for n in range(50)] + [{"role": "user"}]
     with nothing_stored() as rejection:
@@ -330,6 +389,44 @@ def test_iter_export_reads_in_chunks(user, monkeypatch, django_assert_num_querie
         documents = list(services.iter_export(user=user))
     assert [len(d["messages"]) for d in documents] == [3, 3, 3]
     assert [m["seq"] for m in documents[0]["messages"]] == [1, 2, 3]
+
+
+def test_iter_export_reads_the_messages_of_short_conversations_together(user, monkeypatch, django_assert_num_queries):
+    from chathistory.services import transfer
+
+    monkeypatch.setattr(transfer, "EXPORT_CHUNK", 4)
+    sizes = [3, 1, 0, 2, 2, 5, 1]
+    for number, size in enumerate(sizes, start=1):
+        conversation = make_conversation(user=user, id=uuid.UUID(int=number))  # in the order of the ids
+        if size:
+            services.add_messages(conversation, [{"role": "user", "content": f"m{m}"} for m in range(size)])
+    make_message(make_conversation(), content="someone else's")
+    # Conversations: chunks of 4 and 3. Messages: [3, 1, 0], [2, 2], then 5 alone in chunks of
+    # 4 and 1, then [1].
+    with django_assert_num_queries(2 + 2 + 2 + 1):
+        documents = list(services.iter_export(user=user))
+    assert [len(d["messages"]) for d in documents] == sizes
+    assert [d["conversation"]["id"] for d in documents] == sorted(d["conversation"]["id"] for d in documents)
+    for document in documents:
+        assert [m["seq"] for m in document["messages"]] == list(range(1, len(document["messages"]) + 1))
+        conversation = Conversation.objects.get(pk=document["conversation"]["id"])
+        assert document == services.export_conversation(conversation)
+
+
+def test_messages_appended_during_an_export_are_left_out_even_when_they_fill_a_read(user, monkeypatch):
+    from chathistory.services import transfer
+
+    monkeypatch.setattr(transfer, "EXPORT_CHUNK", 3)
+    first, second = make_conversation(user=user), make_conversation(user=user)
+    make_message(first, content="before")
+    services.add_messages(second, [{"role": "user", "content": "b1"}, {"role": "user", "content": "b2"}])
+    read = sorted(Conversation.objects.filter(user=user), key=lambda conversation: conversation.pk)
+    services.add_messages(first, [{"role": "user", "content": f"after {n}"} for n in range(4)])
+
+    exported = [(conversation, messages) for conversation, messages in transfer._read_together(read)]
+
+    by_id = {conversation.pk: [m.content for m in messages] for conversation, messages in exported}
+    assert by_id == {first.pk: ["before"], second.pk: ["b1", "b2"]}
 
 
 def test_export_agrees_with_its_own_message_count(conversation):

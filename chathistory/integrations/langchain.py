@@ -25,8 +25,9 @@ from langchain_core.messages.tool import invalid_tool_call
 from chathistory import services
 from chathistory.conf import app_settings
 from chathistory.exceptions import ValidationError
-from chathistory.models import Conversation, Message, Role
+from chathistory.models import Conversation, Message
 from chathistory.services.base import write_alias
+from chathistory.services.history import answerable
 from chathistory.validation import MESSAGE_FIELDS
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
     id of ``RunnableWithMessageHistory``): the user's conversation of that id, created when
     new; an id of another user's raises ``ConversationIdTaken``. Nothing is read until the
     history is used, so it may be built in async code. ``window=N`` makes ``messages`` the last
-    N messages only (less tool results at its start whose call fell outside it), one query
+    N messages only (less tool results whose call fell outside it), one query
     whatever the length of the conversation.
     """
 
@@ -79,9 +80,7 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
     def messages(self) -> list[BaseMessage]:  # type: ignore[override]
         stored = services.get_chat_history(self.conversation, last=self.window)
         if self.window is not None:
-            made = {call.get("id") for message in stored for call in message.tool_calls or ()}
-            while stored and stored[0].role == Role.TOOL and stored[0].tool_call_id not in made:
-                stored = stored[1:]
+            stored = _answerable(stored)
         return [to_langchain_message(message) for message in stored]
 
     def add_messages(self, messages: Sequence[BaseMessage]) -> None:
@@ -107,6 +106,21 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
 
     async def aclear(self) -> None:
         await sync_to_async(self.clear)()
+
+
+def _answerable(messages: list[Message]) -> list[Message]:
+    """``messages`` less each tool result whose call is not among them: the history window's rule, as models need."""
+    rows = [
+        {
+            "seq": message.seq,
+            "role": message.role,
+            "tool_calls": message.tool_calls,
+            "tool_call_id": message.tool_call_id,
+        }
+        for message in messages
+    ]
+    kept = {row["seq"] for row in answerable(rows)}
+    return [message for message in messages if message.seq in kept]
 
 
 def from_langchain_message(message: BaseMessage) -> dict[str, Any]:

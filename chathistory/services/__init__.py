@@ -14,8 +14,11 @@ from chathistory.services.asynchronous import (
     aadd_messages,
     aadd_messages_once,
     aadd_model_response,
+    aclear_conversation,
     acount_user_data,
     adelete_conversation,
+    aerase_user_data,
+    aexport_conversation,
     aget_anthropic_messages,
     aget_chat_history,
     aget_openai_messages,
@@ -23,11 +26,13 @@ from chathistory.services.asynchronous import (
     aget_responses_input,
     ahistory_rows,
     ahistory_window,
+    aimport_conversation,
     alist_conversations,
     apurge_expired_conversations,
     apurge_idempotency_keys,
     arebuild_search_index,
     arequest_fingerprint,
+    asearch_messages,
     aset_archived,
     ato_anthropic_messages,
     ato_openai_messages,
@@ -35,7 +40,6 @@ from chathistory.services.asynchronous import (
     aupdate_conversation,
 )
 from chathistory.services.conversations import (
-    aclear_conversation,
     clear_conversation,
     delete_conversation,
     get_or_create_conversation,
@@ -58,18 +62,15 @@ from chathistory.services.providers import (
     to_responses_input,
 )
 from chathistory.services.retention import (
-    aerase_user_data,
     count_user_data,
     erase_user_data,
     purge_expired_conversations,
     purge_idempotency_keys,
 )
 from chathistory.services.rows import history_rows
-from chathistory.services.search import asearch_messages, rebuild_search_index, search_messages
+from chathistory.services.search import rebuild_search_index, search_messages
 from chathistory.services.transfer import (
     ConversationConflict,
-    aexport_conversation,
-    aimport_conversation,
     export_conversation,
     import_conversation,
     iter_export,

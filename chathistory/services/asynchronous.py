@@ -8,13 +8,14 @@ in ``__all__`` of the package; the suite fails for a public function that has no
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
 
 from chathistory.services.appends import add_message, add_messages, add_messages_once, request_fingerprint
 from chathistory.services.conversations import (
+    clear_conversation,
     delete_conversation,
     get_or_create_conversation,
     list_conversations,
@@ -30,11 +31,19 @@ from chathistory.services.providers import (
     to_anthropic_messages,
     to_responses_input,
 )
-from chathistory.services.retention import count_user_data, purge_expired_conversations, purge_idempotency_keys
+from chathistory.services.retention import (
+    count_user_data,
+    erase_user_data,
+    purge_expired_conversations,
+    purge_idempotency_keys,
+)
 from chathistory.services.rows import history_rows
-from chathistory.services.search import rebuild_search_index
+from chathistory.services.search import SearchHit, rebuild_search_index, search_messages
+from chathistory.services.transfer import export_conversation, import_conversation
 
 if TYPE_CHECKING:
+    import uuid
+
     from django.contrib.auth.models import AbstractBaseUser
 
     from chathistory.models import Conversation
@@ -53,6 +62,20 @@ def _listed_conversations(user: AbstractBaseUser, *, archived: bool | None = Non
     return list(list_conversations(user, archived=archived))
 
 
+def _searched_messages(
+    user: AbstractBaseUser,
+    query: str,
+    *,
+    conversation: Conversation | uuid.UUID | str | None = None,
+    role: str | Iterable[str] | None = None,
+) -> list[SearchHit]:
+    """``search_messages`` evaluated, every match: its lazy results would run their query in the event loop.
+
+    So the twin returns a list, not the ``SearchResults`` of the sync function (no ``.page()``).
+    """
+    return list(search_messages(user, query, conversation=conversation, role=role))
+
+
 aadd_message = twin(add_message)
 aadd_messages = twin(add_messages)
 aadd_messages_once = twin(add_messages_once)
@@ -61,6 +84,7 @@ aget_or_create_conversation = twin(get_or_create_conversation)
 aupdate_conversation = twin(update_conversation)
 aset_archived = twin(set_archived)
 adelete_conversation = twin(delete_conversation)
+aclear_conversation = twin(clear_conversation)
 alist_conversations = twin(_listed_conversations)
 aget_chat_history = twin(get_chat_history)
 aget_openai_messages = twin(get_openai_messages)
@@ -75,5 +99,9 @@ ato_anthropic_messages = twin(to_anthropic_messages)
 apurge_idempotency_keys = twin(purge_idempotency_keys)
 apurge_expired_conversations = twin(purge_expired_conversations)
 acount_user_data = twin(count_user_data)
+aerase_user_data = twin(erase_user_data)
+asearch_messages = twin(_searched_messages)
+aexport_conversation = twin(export_conversation)
+aimport_conversation = twin(import_conversation)
 arebuild_search_index = twin(rebuild_search_index)
 ahistory_rows = twin(history_rows)

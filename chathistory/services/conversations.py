@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import sync_to_async
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -46,14 +46,27 @@ def get_or_create_conversation(
         return _create(user, fields, alias), True
 
     fields["id"] = parse_uuid(conversation_id)
+    return _get_or_insert(user, fields["id"], lambda: _create(user, fields, alias), alias=alias)
+
+
+def _get_or_insert(
+    user: AbstractBaseUser, conversation_id: uuid.UUID, insert: Callable[[], Conversation], *, alias: str
+) -> tuple[Conversation, bool]:
+    """``(conversation, created)``: the user's conversation of this id, or the one ``insert()`` stores under it.
+
+    Callers racing on one new id get the same conversation. An id of another user's raises
+    ``ConversationIdTaken``, which says nothing about that conversation.
+    """
     # Read where the write goes: a replica may not have the conversation yet.
-    existing = Conversation.objects.using(alias).filter(pk=fields["id"]).first()
+    existing = Conversation.objects.using(alias).filter(pk=conversation_id).first()
     if existing is None:
         try:
-            return _create(user, fields, alias), True
+            return insert(), True
         except IntegrityError:
-            # Another caller created this id between our read and our insert.
-            existing = Conversation.objects.using(alias).get(pk=fields["id"])
+            # Another caller stored this id between our read and our insert.
+            existing = Conversation.objects.using(alias).filter(pk=conversation_id).first()
+            if existing is None:
+                raise
     if existing.user_id != user.pk:
         raise ConversationIdTaken()
     return existing, False
@@ -115,9 +128,6 @@ def clear_conversation(conversation: Conversation) -> Conversation:
     conversation.updated_at = now
     logger.info("conversation %s cleared", conversation.pk)
     return conversation
-
-
-aclear_conversation = sync_to_async(clear_conversation)
 
 
 def list_conversations(user: AbstractBaseUser, *, archived: bool | None = None) -> QuerySet[Conversation]:

@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import sync_to_async
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chathistory.conf import app_settings
@@ -132,10 +132,12 @@ def count_user_data(user: AbstractBaseUser) -> dict[str, int]:
 
 
 def _count(matching: Callable[[], QuerySet[Conversation]]) -> Deleted:
-    conversations = matching()
+    # message_count is exact (every append and deletion moves it under the row lock), so the
+    # messages are counted from the conversation rows rather than by reading every message.
+    totals = matching().aggregate(conversations=Count("pk"), messages=Coalesce(Sum("message_count"), 0))
     return Deleted(
-        conversations=conversations.count(),
-        messages=Message.objects.filter(conversation__in=matching()).count(),
+        conversations=totals["conversations"],
+        messages=totals["messages"],
         tool_calls=ToolCall.objects.filter(conversation__in=matching()).count(),
         idempotency_keys=IdempotencyKey.objects.filter(conversation__in=matching()).count(),
     )
@@ -202,6 +204,3 @@ def _delete_long(
                 _, counts = model.objects.using(alias).filter(conversation_id=pk, **{f"{seq_field}__gt": keep}).delete()
                 deleted.add(counts)
             Conversation.objects.using(alias).filter(pk=pk).update(message_count=keep)
-
-
-aerase_user_data = sync_to_async(erase_user_data)

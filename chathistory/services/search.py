@@ -10,7 +10,9 @@ The query a user types is never handed to an engine's syntax: it is split into w
 ``"quoted phrases"``, each keeping only text that any tokenizer could read, and the engine's
 query is built from those pieces as bound parameters. The user (and the conversation and roles
 asked for) is part of the WHERE clause that the ranking runs over, so another user's messages
-are never candidates, however well they would rank.
+are never candidates, however well they would rank. Pages are signed positions: on PostgreSQL
+the last row's key, on SQLite an offset into the caller's own ranked matches, because
+``bm25()`` depends on every user's rows and a cursor must not carry it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict, overload
 
-from asgiref.sync import sync_to_async
 from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router, transaction
@@ -124,36 +125,27 @@ def _terms(text: str) -> tuple[str, ...]:
 
 
 def searchable_text(content: str | list[Any] | None) -> str:
-    """The text of a message that search indexes: the same rule as the index's, in Python.
+    """The text of a message that search indexes, from its content as ``Message.content`` reads it.
 
-    Content stored as the JSON text of a non-empty list of objects that each have a string
-    ``type`` is a list of content parts: its text is that of its ``text`` parts, joined by
-    newlines. Any other content is its own text; null is empty. ``content`` is the stored text
-    or, as a ``Message`` reads it, the list of parts itself.
+    A list of content parts is the text of its ``text`` parts, joined by newlines; a string is
+    itself; null is empty. The stored text starts with ``[`` for a list and only for a list
+    (``chathistory.fields``), which is how the index's SQL rule (migration 0006) tells them
+    apart; a string stored with the escape character in front is indexed with it, which both
+    engines read as a word break. Raw text, as a query reads it, goes through
+    ``fields.decode_content`` first.
     """
     if content is None:
         return ""
-    if isinstance(content, list):
-        parts: Any = content
-    elif not content.startswith("["):
+    if isinstance(content, str):
         return content
-    else:
-        try:
-            parts = json.loads(content, parse_constant=_no_constant)
-        except (ValueError, RecursionError):
-            return content
-    if not (
-        isinstance(parts, list)
-        and parts
-        and all(isinstance(part, dict) and isinstance(part.get("type"), str) for part in parts)
-    ):
-        return content if isinstance(content, str) else ""
-    return "\n".join(part["text"] for part in parts if part["type"] == "text" and isinstance(part.get("text"), str))
+    if not _are_parts(content):
+        # Only a raw SQL write stores such a list; the index reads its JSON as text.
+        return json.dumps(content, ensure_ascii=False)
+    return "\n".join(part["text"] for part in content if part["type"] == "text" and isinstance(part.get("text"), str))
 
 
-def _no_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON, and neither database's parser takes them.
-    raise ValueError(name)
+def _are_parts(content: list[Any]) -> bool:
+    return bool(content) and all(isinstance(part, dict) and isinstance(part.get("type"), str) for part in content)
 
 
 def search_messages(
@@ -198,21 +190,6 @@ def search_messages(
     )
 
 
-async def asearch_messages(
-    user: AbstractBaseUser,
-    query: str,
-    *,
-    conversation: Conversation | uuid.UUID | str | None = None,
-    role: str | Iterable[str] | None = None,
-) -> list[SearchHit]:
-    """``search_messages`` for async code: every match, read in a worker thread."""
-
-    def read() -> list[SearchHit]:
-        return list(search_messages(user, query, conversation=conversation, role=role))
-
-    return await sync_to_async(read)()
-
-
 @dataclass(frozen=True)
 class _Search:
     user_id: Any
@@ -231,19 +208,40 @@ class SearchResults:
     def page(self, *, size: int = DEFAULT_PAGE_SIZE, cursor: str | None = None) -> SearchPage:
         """``size`` matches (at most ``MAX_PAGE_SIZE``) after ``cursor``, with the cursors next to them."""
         size = max(1, min(size, MAX_PAGE_SIZE))
-        position, forward = (None, True) if cursor is None else _decode_cursor(cursor)
-        rows = _fetch(self._search, position=position, forward=forward, limit=size + 1)
+        alias = router.db_for_read(Message)
+        if connections[alias].vendor == "sqlite":
+            return self._page_by_offset(alias, size, cursor)
+        return self._page_by_key(alias, size, cursor)
+
+    def _page_by_key(self, alias: str, size: int, cursor: str | None) -> SearchPage:
+        position, forward = (None, True) if cursor is None else _decode_key_cursor(cursor)
+        rows = _fetch(self._search, alias, position=position, forward=forward, limit=size + 1)
         more = len(rows) > size
         rows = rows[:size]
         if not forward:
             rows.reverse()
         first, last = (_position(rows[0]), _position(rows[-1])) if rows else (position, position)
         if forward:
-            next_cursor = _encode_cursor(last, forward=True) if more else None
-            previous_cursor = _encode_cursor(first, forward=False) if position is not None else None
+            next_cursor = _encode_key_cursor(last, forward=True) if more else None
+            previous_cursor = _encode_key_cursor(first, forward=False) if position is not None else None
         else:
-            next_cursor = _encode_cursor(last, forward=True)
-            previous_cursor = _encode_cursor(first, forward=False) if more else None
+            next_cursor = _encode_key_cursor(last, forward=True)
+            previous_cursor = _encode_key_cursor(first, forward=False) if more else None
+        return SearchPage([_hit(row, self._search.terms) for row in rows], next_cursor, previous_cursor)
+
+    def _page_by_offset(self, alias: str, size: int, cursor: str | None) -> SearchPage:
+        # A forward cursor holds where its page starts, a backward one where its page ends.
+        offset, forward = (0, True) if cursor is None else _decode_offset_cursor(cursor)
+        if forward:
+            start = offset
+            rows = _fetch(self._search, alias, position=None, forward=True, limit=size + 1, offset=start)
+            next_cursor = _encode_offset_cursor(start + size, forward=True) if len(rows) > size else None
+            rows = rows[:size]
+        else:
+            start = max(0, offset - size)
+            rows = _fetch(self._search, alias, position=None, forward=True, limit=offset - start, offset=start)
+            next_cursor = _encode_offset_cursor(offset, forward=True)
+        previous_cursor = _encode_offset_cursor(start, forward=False) if start > 0 else None
         return SearchPage([_hit(row, self._search.terms) for row in rows], next_cursor, previous_cursor)
 
     def explain(self) -> str:
@@ -260,7 +258,7 @@ class SearchResults:
 
     def _all(self) -> list[SearchHit]:
         if self._cache is None:
-            rows = _fetch(self._search, position=None, forward=True, limit=None)
+            rows = _fetch(self._search, router.db_for_read(Message), position=None, forward=True, limit=None)
             self._cache = [_hit(row, self._search.terms) for row in rows]
         return self._cache
 
@@ -297,25 +295,39 @@ def _position(row: Message) -> _Position:
     return (row.score, row.created_at, row.pk)  # type: ignore[attr-defined]
 
 
-def _encode_cursor(position: _Position | None, *, forward: bool) -> str | None:
-    if position is None:
-        return None
-    score, created_at, pk = position
-    payload = {"s": score, "t": created_at.isoformat(), "i": pk, "d": "n" if forward else "p"}
+def _sign(payload: dict[str, Any]) -> str:
     return signing.Signer(salt=_CURSOR_SALT).sign_object(payload)
 
 
-def _decode_cursor(cursor: str) -> tuple[_Position, bool]:
+def _unsign(cursor: str, keys: set[str]) -> dict[str, Any]:
     if not isinstance(cursor, str) or not cursor.isascii() or len(cursor) > _MAX_CURSOR_LENGTH:
         raise InvalidCursor(cursor)
     try:
         payload = signing.Signer(salt=_CURSOR_SALT).unsign_object(cursor)
     except (signing.BadSignature, ValueError):
         raise InvalidCursor(cursor) from None
-    # Signed by us, so well formed; checked anyway, so a leaked or old key cannot make a 500.
-    if not isinstance(payload, dict) or set(payload) != {"s", "t", "i", "d"}:
+    # Signed by us, so well formed; checked anyway, so a leaked or old key (or a cursor of
+    # the other database's kind) cannot make a 500.
+    if not isinstance(payload, dict) or set(payload) != keys or payload["d"] not in ("n", "p"):
         raise InvalidCursor(cursor)
-    score, moment, pk, direction = payload["s"], payload["t"], payload["i"], payload["d"]
+    return payload
+
+
+def _whole(value: Any, *, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and least <= value <= _MAX_ID
+
+
+def _encode_key_cursor(position: _Position | None, *, forward: bool) -> str | None:
+    """PostgreSQL's cursor: the last row's place in the order (``ts_rank`` reads that row alone)."""
+    if position is None:
+        return None
+    score, created_at, pk = position
+    return _sign({"s": score, "t": created_at.isoformat(), "i": pk, "d": "n" if forward else "p"})
+
+
+def _decode_key_cursor(cursor: str) -> tuple[_Position, bool]:
+    payload = _unsign(cursor, {"s", "t", "i", "d"})
+    score, moment, pk = payload["s"], payload["t"], payload["i"]
     created_at = parse_instant(moment) if isinstance(moment, str) else None
     if (
         not isinstance(score, float)
@@ -323,13 +335,27 @@ def _decode_cursor(cursor: str) -> tuple[_Position, bool]:
         or abs(score) == float("inf")
         or created_at is None
         or created_at.tzinfo is None
-        or not isinstance(pk, int)
-        or isinstance(pk, bool)
-        or not 0 < pk <= _MAX_ID
-        or direction not in ("n", "p")
+        or not _whole(pk, least=1)
     ):
         raise InvalidCursor(cursor)
-    return (score, created_at, pk), direction == "n"
+    return (score, created_at, pk), payload["d"] == "n"
+
+
+def _encode_offset_cursor(offset: int, *, forward: bool) -> str:
+    """SQLite's cursor: a place in the caller's own ranked matches, and no score.
+
+    FTS5's ``bm25()`` weighs a row by statistics of the whole table, other users' rows
+    included: a cursor carrying it would let a caller measure how often words occur in chats
+    that are not theirs, and would move whenever anyone writes.
+    """
+    return _sign({"o": offset, "d": "n" if forward else "p"})
+
+
+def _decode_offset_cursor(cursor: str) -> tuple[int, bool]:
+    payload = _unsign(cursor, {"o", "d"})
+    if not _whole(payload["o"], least=0):
+        raise InvalidCursor(cursor)
+    return payload["o"], payload["d"] == "n"
 
 
 def search_config() -> str:
@@ -364,16 +390,23 @@ def _fts_match(terms: SearchTerms) -> str:
     return " ".join('"' + string.replace('"', '""') + '"' for string in strings)
 
 
-def _fetch(search: _Search, *, position: _Position | None, forward: bool, limit: int | None) -> list[Message]:
+def _fetch(
+    search: _Search, alias: str, *, position: _Position | None, forward: bool, limit: int | None, offset: int = 0
+) -> list[Message]:
     if search.user_id is None or not search.terms:
         return []
-    alias = router.db_for_read(Message)
-    sql, params = _sql(search, connections[alias], position=position, forward=forward, limit=limit)
+    sql, params = _sql(search, connections[alias], position=position, forward=forward, limit=limit, offset=offset)
     return list(Message.objects.db_manager(alias).raw(sql, params))
 
 
 def _sql(
-    search: _Search, connection: Any, *, position: _Position | None, forward: bool, limit: int | None
+    search: _Search,
+    connection: Any,
+    *,
+    position: _Position | None,
+    forward: bool,
+    limit: int | None,
+    offset: int = 0,
 ) -> tuple[str, list[Any]]:
     """One page of matches, ordered; its columns are those of ``Message`` plus ``conversation_title`` and ``score``."""
     message = connection.ops.quote_name(Message._meta.db_table)
@@ -419,6 +452,9 @@ def _sql(
     if limit is not None:
         sql += " LIMIT %s"
         params.append(limit)
+    if offset:
+        sql += " OFFSET %s"
+        params.append(offset)
     return sql, params
 
 

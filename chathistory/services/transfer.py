@@ -18,20 +18,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import sync_to_async
-from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from chathistory.exceptions import ConversationIdTaken, FieldErrors, ValidationError
 from chathistory.models import Conversation, ConversationQuerySet, Message
 from chathistory.services.appends import _append
 from chathistory.services.base import logger, reject, write_alias
+from chathistory.services.conversations import _get_or_insert
 from chathistory.services.history import to_openai_messages
 from chathistory.validation import (
     CONVERSATION_FIELDS,
     MESSAGE_FIELDS,
+    SERVER_FIELDS,
     conversation_errors,
+    field_label,
     parse_instant,
     parse_uuid,
 )
@@ -52,6 +54,7 @@ _DOCUMENT_FIELDS = ("format", "version", "conversation", "messages")
 _CONVERSATION_JSON_FIELDS = ("id", "title", "metadata", "archived", "message_count", "created_at", "updated_at")
 # Message JSON keys that the server assigns: read from a document, never passed to the append rules.
 _MESSAGE_SERVER_KEYS = ("id", "seq", "created_at")
+_MESSAGE_JSON_FIELDS = (*MESSAGE_FIELDS, *_MESSAGE_SERVER_KEYS)
 
 
 class ConversationConflict(ConversationIdTaken):
@@ -103,8 +106,10 @@ def iter_export(
 ) -> Iterator[dict[str, Any]]:
     """One document per conversation (all of them, or ``user``'s, or those of ``conversations``).
 
-    Reads conversations and messages in chunks of ``EXPORT_CHUNK`` rows by key, so it holds one
-    conversation at a time and no cursor stays open between chunks. ``format="openai-jsonl"``
+    Reads conversations in chunks of ``EXPORT_CHUNK`` rows by key, and the messages of several
+    conversations at once, as many conversations as hold ``EXPORT_CHUNK`` messages between them
+    (a longer conversation alone, in chunks by seq): memory stays bounded by about a chunk
+    beyond the longest conversation, and no cursor stays open between chunks. ``format="openai-jsonl"``
     yields ``{"messages": [...]}`` in the Chat Completions shape (a fine-tuning file's lines)
     and skips conversations without messages, which that format cannot hold.
     """
@@ -114,8 +119,7 @@ def iter_export(
         conversations = Conversation.objects.all()
     if user is not None:
         conversations = conversations.for_user(user)
-    for conversation in _in_chunks(conversations):
-        messages = list(_messages_of(conversation))
+    for conversation, messages in _with_messages(_in_chunks(conversations)):
         if format == FORMAT:
             yield _document(conversation, [message_json(message) for message in messages])
         elif messages:
@@ -137,6 +141,52 @@ def _in_chunks(conversations: QuerySet[Conversation]) -> Iterator[Conversation]:
         if len(rows) < EXPORT_CHUNK:
             return
         last_pk = rows[-1].pk
+
+
+def _with_messages(conversations: Iterable[Conversation]) -> Iterator[tuple[Conversation, list[Message]]]:
+    """Each conversation with its messages, those of short conversations read together."""
+    group: list[Conversation] = []
+    held = 0
+    for conversation in conversations:
+        if group and held + conversation.message_count > EXPORT_CHUNK:
+            yield from _read_together(group)
+            group, held = [], 0
+        if conversation.message_count > EXPORT_CHUNK:
+            yield conversation, list(_messages_of(conversation))
+            continue
+        group.append(conversation)
+        held += conversation.message_count
+    if group:
+        yield from _read_together(group)
+
+
+def _read_together(group: list[Conversation]) -> Iterator[tuple[Conversation, list[Message]]]:
+    """The messages of conversations holding at most ``EXPORT_CHUNK`` between them, in one query as a rule.
+
+    Each conversation's up to the count read with it. Messages appended since are skipped; if
+    they fill a read, the next one goes on after its last row, so no read outgrows a chunk.
+    """
+    counts = {conversation.pk: conversation.message_count for conversation in group}
+    found: dict[Any, list[Message]] = {pk: [] for pk in counts}
+    longest = max(counts.values())
+    if longest:
+        messages = Message.objects.filter(
+            conversation__in=[pk for pk, count in counts.items() if count], seq__lte=longest
+        ).order_by("conversation_id", "seq")
+        after = Q()
+        while True:
+            rows = list(messages.filter(after)[: EXPORT_CHUNK + 1])
+            for row in rows:
+                if row.seq <= counts[row.conversation_id]:
+                    found[row.conversation_id].append(row)
+            if len(rows) <= EXPORT_CHUNK:
+                break
+            last = rows[-1]
+            after = Q(conversation_id__gt=last.conversation_id) | Q(
+                conversation_id=last.conversation_id, seq__gt=last.seq
+            )
+    for conversation in group:
+        yield conversation, found[conversation.pk]
 
 
 def _messages_of(conversation: Conversation, *, using: str | None = None) -> Iterator[Message]:
@@ -195,24 +245,12 @@ def import_conversation(user: AbstractBaseUser, document: Any) -> tuple[Conversa
     """
     parsed = _parse(document)
     alias = write_alias(Conversation)
-    existing = None
-    if parsed.id is not None:
-        existing = Conversation.objects.using(alias).filter(pk=parsed.id).first()
-    if existing is None:
-        try:
-            return _store(user, parsed, alias), True
-        except IntegrityError:
-            # Another import of this id committed between our read and our insert.
-            if parsed.id is None:
-                raise
-            existing = Conversation.objects.using(alias).filter(pk=parsed.id).first()
-            if existing is None:
-                raise
-    if existing.user_id != user.pk:
-        raise ConversationIdTaken()
-    if not _is_identical(existing, parsed, alias):
+    if parsed.id is None:
+        return _store(user, parsed, alias), True
+    conversation, created = _get_or_insert(user, parsed.id, lambda: _store(user, parsed, alias), alias=alias)
+    if not created and not _is_identical(conversation, parsed, alias):
         raise ConversationConflict()
-    return existing, False
+    return conversation, created
 
 
 def _store(user: AbstractBaseUser, parsed: _Parsed, alias: str) -> Conversation:
@@ -317,6 +355,17 @@ def _parse_messages(messages: list[Any], parsed: _Parsed, errors: FieldErrors) -
         if not isinstance(message, Mapping):
             errors[where] = ["A message must be a JSON object."]
             continue
+        # Refused here, whether or not the id is stored already: comparing with a stored
+        # conversation reads only the fields a message has.
+        for name in message:
+            if name in _MESSAGE_JSON_FIELDS:
+                continue
+            if name in SERVER_FIELDS:
+                errors[f"{where}.{name}"] = ["Is assigned by the server and cannot be set."]
+            else:
+                errors[f"{where}.{field_label(name)}"] = [
+                    f"Unknown field. Expected one of: {', '.join(_MESSAGE_JSON_FIELDS)}."
+                ]
         seq = message.get("seq")
         if seq is not None:
             with_seq += 1
@@ -324,7 +373,7 @@ def _parse_messages(messages: list[Any], parsed: _Parsed, errors: FieldErrors) -
                 errors[f"{where}.seq"] = ["Must be a whole number, 1 or more."]
                 continue
         stamp = _moment(message.get("created_at"), f"{where}.created_at", errors)
-        fields = {name: value for name, value in message.items() if name not in _MESSAGE_SERVER_KEYS}
+        fields = {name: message[name] for name in MESSAGE_FIELDS if name in message}
         rows.append((index if seq is None else seq, index, fields, stamp))
     if with_seq and with_seq != len(messages):
         errors["messages"] = ["Give every message a seq, or none (then the document's order is kept)."]
@@ -362,8 +411,7 @@ def _is_identical(conversation: Conversation, parsed: _Parsed, alias: str) -> bo
         return False
     stored = _messages_of(conversation, using=alias)  # where the write goes: a replica may lag
     for message, fields, stamp in zip(stored, parsed.messages, parsed.stamps, strict=False):
-        wanted = {name: ({} if name == "metadata" else None) for name in MESSAGE_FIELDS}
-        wanted.update(fields)
+        wanted = {name: fields.get(name, {} if name == "metadata" else None) for name in MESSAGE_FIELDS}
         if stamp is not None:
             wanted["created_at"] = stamp
         if _canonical({name: getattr(message, name) for name in wanted}) != _canonical(wanted):
@@ -404,7 +452,3 @@ def iter_documents(lines: Iterable[bytes]) -> Iterator[tuple[int, Any, str | Non
 
 def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
-
-
-aexport_conversation = sync_to_async(export_conversation)
-aimport_conversation = sync_to_async(import_conversation)

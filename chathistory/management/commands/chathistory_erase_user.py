@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from chathistory.management.commands._users import user_named
 from chathistory.management.commands.chathistory_purge import describe
 from chathistory.services.retention import BATCH_SIZE, count_user_data, erase_user_data
 
@@ -32,11 +32,7 @@ class Command(BaseCommand):
     ) -> None:
         if batch_size < 1:
             raise CommandError("--batch-size must be 1 or more.")
-        model = get_user_model()
-        try:
-            user = model._default_manager.get_by_natural_key(username)
-        except model.DoesNotExist:
-            raise CommandError(f"No user {username!r}.") from None
+        user = user_named(username)
         if dry_run:
             self.stdout.write(f"Would delete {describe(count_user_data(user))} of {username}.")
             return

@@ -6,10 +6,10 @@ import json
 from contextlib import ExitStack
 from typing import Any, TextIO
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chathistory.management.commands._progress import Progress, raw_stream
+from chathistory.management.commands._users import user_named
 from chathistory.models import Conversation
 from chathistory.services.transfer import EXPORT_FORMATS, FORMAT, iter_export
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         output: str | None = None,
         **options: Any,
     ) -> None:
-        owner = _user_named(user) if user is not None else None
+        owner = user_named(user) if user is not None else None
         conversations = Conversation.objects.all()
         if owner is not None:
             conversations = conversations.for_user(owner)
@@ -65,11 +65,3 @@ class Command(BaseCommand):
         if export_format != FORMAT and written < total:
             summary += f"; skipped {total - written:,} without messages, which {export_format} cannot hold"
         report.write(summary + ".")
-
-
-def _user_named(username: str) -> Any:
-    model = get_user_model()
-    try:
-        return model._default_manager.get_by_natural_key(username)
-    except model.DoesNotExist:
-        raise CommandError(f"No user {username!r}.") from None

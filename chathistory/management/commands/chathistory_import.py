@@ -7,11 +7,11 @@ import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chathistory.exceptions import ConversationIdTaken, ValidationError
 from chathistory.management.commands._progress import Progress, raw_stream
+from chathistory.management.commands._users import user_named
 from chathistory.services.transfer import import_conversation, iter_documents
 
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", metavar="USERNAME", required=True, help="The owner of the conversations.")
 
     def handle(self, *args: Any, file: str, user: str, **options: Any) -> None:
-        owner = _user_named(user)
+        owner = user_named(user)
         stream = _open(file)
         try:
             size = _size(stream)
@@ -98,11 +98,3 @@ def _reason(error: ValidationError, shown: int = 5) -> str:
     ]
     more = f" (and {len(problems) - shown:,} more)" if len(problems) > shown else ""
     return "; ".join(problems[:shown]) + more
-
-
-def _user_named(username: str) -> Any:
-    model = get_user_model()
-    try:
-        return model._default_manager.get_by_natural_key(username)
-    except model.DoesNotExist:
-        raise CommandError(f"No user {username!r}.") from None
