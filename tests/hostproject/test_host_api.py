@@ -7,7 +7,6 @@ lives in a second database. None of that may show on chathistory's routes.
 """
 
 import base64
-import io
 import json
 import re
 
@@ -196,21 +195,6 @@ def test_a_session_from_the_browsable_apis_login_by_email_reads_and_writes_with_
     assert refused.status_code == 403
     assert created.status_code == 201
     assert list(Conversation.objects.values_list("title", flat=True)) == ["with one"]
-
-
-def test_the_commands_find_users_by_email_and_write_to_the_chat_database(user, conversation, tmp_path):
-    make_message(conversation, content="Keep this.")
-    exported = tmp_path / "export.jsonl"
-
-    call_command("drf_create_token", user.email, verbosity=0)
-    call_command("chathistory_export", "--user", user.email, "--output", str(exported), stderr=io.StringIO())
-    call_command("chathistory_erase_user", user.email, stdout=io.StringIO())
-    assert not Conversation.objects.exists()
-    call_command("chathistory_import", str(exported), "--user", user.email, stdout=io.StringIO(), stderr=io.StringIO())
-
-    assert Token.objects.filter(user=user).exists()
-    assert [(m.conversation_id, m.content) for m in Message.objects.all()] == [(conversation.pk, "Keep this.")]
-    assert Message.objects.db == "chat"
 
 
 def test_the_schema_describes_the_apps_routes_only(db):

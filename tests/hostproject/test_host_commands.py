@@ -6,10 +6,10 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from rest_framework.authtoken.models import Token
 
 from chathistory.models import Conversation
-from tests.factories import make_conversation, make_message
-from tests.hostproject.conftest import make_host_user
+from tests.factories import make_conversation, make_message, make_user
 
 
 def _run(*args):
@@ -19,8 +19,9 @@ def _run(*args):
 
 
 def test_the_commands_name_a_user_by_email(user, tmp_path):
-    make_message(make_conversation(user=user), content="hello")
-    make_message(make_conversation(user=make_host_user()), content="someone else's")
+    mine = make_conversation(user=user)
+    make_message(mine, content="hello")
+    make_message(make_conversation(user=make_user()), content="someone else's")
 
     path = tmp_path / "export.jsonl"
     _run("chathistory_export", "--user", user.email, "--output", str(path))
@@ -31,10 +32,17 @@ def test_the_commands_name_a_user_by_email(user, tmp_path):
     assert out.startswith("Deleted 1 conversation(s), 1 message(s)")
     assert not Conversation.objects.filter(user=user).exists()
 
-    newcomer = make_host_user()
+    newcomer = make_user()
     out, _ = _run("chathistory_import", str(path), "--user", newcomer.email)
     assert "Imported 1 conversation(s) with 1 message(s)" in out
-    assert Conversation.objects.filter(user=newcomer).count() == 1
+    assert list(Conversation.objects.filter(user=newcomer).values_list("pk", flat=True)) == [mine.pk]
+    assert Conversation.objects.db == "chat"  # the router's database, as every command's writes
+
+
+def test_drf_create_token_takes_the_email(user):
+    call_command("drf_create_token", user.email, verbosity=0)
+
+    assert Token.objects.filter(user=user).exists()
 
 
 @pytest.mark.parametrize(
