@@ -69,6 +69,22 @@ def test_without_retention_days_every_conversation_is_kept_but_expired_keys_go(u
     assert Message.objects.filter(conversation=idle).count() == 5
 
 
+def test_a_key_younger_than_the_retention_hours_survives_the_purge_and_still_replays(user):
+    conversation = make_conversation(user=user)
+    message = [{"role": "user", "content": "once"}]
+    services.add_messages_once(conversation, message, key="young")
+    services.add_messages_once(conversation, message, key="old")
+    IdempotencyKey.objects.filter(key="young").update(created_at=timezone.now() - timedelta(hours=23))
+    IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
+
+    counts = services.purge_expired_conversations()
+
+    assert counts["idempotency_keys"] == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["young"]
+    _, created = services.add_messages_once(conversation, message, key="young")
+    assert not created and Message.objects.filter(conversation=conversation).count() == 2
+
+
 def test_a_dry_run_counts_what_the_real_run_then_deletes(user):
     for days in (40, 50, 1):
         _idle_for(_with_tool_calls(make_conversation(user=user)), days)
