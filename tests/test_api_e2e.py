@@ -3,10 +3,9 @@
 import pytest
 import requests
 
+from tests.factories import PASSWORD
 from tests.support.databases import served_database_url  # noqa: F401  (fixture)
 from tests.support.site import manage, serve, site_env
-
-PASSWORD = "a long e2e password"
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from chathistory import services
 from tests.factories import make_conversation, make_message
-from tests.test_search import HOSTILE_QUERIES
+from tests.support.inputs import HOSTILE_QUERIES
 
 URL = "/api/search/"
 

@@ -6,9 +6,9 @@ import uuid
 import pytest
 import requests
 
+from tests.factories import PASSWORD
 from tests.support.databases import served_database_url  # noqa: F401  (fixture)
 from tests.support.site import manage, serve, site_env
-from tests.test_api_e2e import PASSWORD
 
 
 @pytest.fixture

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from anthropic.types import Message, TextBlock, ThinkingBlock, ToolUseBlock, Usage
+from anthropic.types import TextBlock, ThinkingBlock, ToolUseBlock
 from openai.types.chat import (
-    ChatCompletion,
     ChatCompletionMessage,
     ChatCompletionMessageParam,
 )
-from openai.types.chat.chat_completion import Choice
 from openai.types.chat.chat_completion_audio import ChatCompletionAudio
 from openai.types.chat.chat_completion_message import Annotation, AnnotationURLCitation
 from openai.types.chat.chat_completion_message_custom_tool_call import (
@@ -18,9 +16,7 @@ from openai.types.chat.chat_completion_message_custom_tool_call import (
 )
 from openai.types.chat.chat_completion_message_function_tool_call import (
     ChatCompletionMessageFunctionToolCall,
-    Function,
 )
-from openai.types.completion_usage import CompletionUsage
 from pydantic import TypeAdapter
 
 from chathistory.content import body_errors
@@ -30,30 +26,12 @@ from chathistory.shapes import (
     to_anthropic_messages,
     to_openai_messages,
 )
+from tests.sdk_responses import anthropic_message, completion, weather_call
 from tests.shapes_corpus import stored, strict_adapter, validate_strictly
 
 MESSAGE_KEYS = {"role", "content", "refusal", "tool_calls", "tool_call_id", "name", "metadata"}
 CHAT_MESSAGES = TypeAdapter(list[ChatCompletionMessageParam])
 STRICT_CHAT_MESSAGES = strict_adapter(list[ChatCompletionMessageParam])
-
-
-def completion(message: ChatCompletionMessage, finish_reason: str = "stop") -> ChatCompletion:
-    return ChatCompletion(
-        id="chatcmpl-123",
-        object="chat.completion",
-        created=1_700_000_000,
-        model="gpt-4o-2024-08-06",
-        choices=[Choice(index=0, finish_reason=finish_reason, logprobs=None, message=message)],
-        usage=CompletionUsage(prompt_tokens=12, completion_tokens=5, total_tokens=17),
-    )
-
-
-def weather_call(call_id: str, city: str) -> ChatCompletionMessageFunctionToolCall:
-    return ChatCompletionMessageFunctionToolCall(
-        id=call_id,
-        type="function",
-        function=Function(name="get_weather", arguments=f'{{"city": "{city}"}}'),
-    )
 
 
 def assert_storable(message):
@@ -212,19 +190,6 @@ def test_an_audio_answer_keeps_its_transcript_as_content():
 
 
 # Anthropic -----------------------------------------------------------------------------------
-
-
-def anthropic_message(content, stop_reason="end_turn") -> Message:
-    return Message(
-        id="msg_01",
-        type="message",
-        role="assistant",
-        model="claude-sonnet-4-5",
-        content=content,
-        stop_reason=stop_reason,
-        stop_sequence=None,
-        usage=Usage(input_tokens=30, output_tokens=12),
-    )
 
 
 def test_an_anthropic_answer_with_thinking_text_and_two_tool_uses():

@@ -19,8 +19,8 @@ from chathistory import services
 from chathistory.models import Conversation, Message
 from chathistory.shapes import anthropic as anthropic_shape
 from tests.factories import make_conversation
+from tests.sdk_responses import anthropic_message, completion, weather_call
 from tests.shapes_corpus import strict_adapter, validate_strictly
-from tests.test_model_response import anthropic_message, completion, weather_call
 from tests.test_shapes_anthropic import _conversations as anthropic_conversations
 
 ANTHROPIC_MESSAGES = strict_adapter(list[MessageParam])
