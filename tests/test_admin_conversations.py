@@ -5,6 +5,7 @@ import pytest
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from chathistory import services
 from chathistory.models import Conversation
@@ -40,8 +41,12 @@ def test_changelist_shows_each_column(admin_client):
     row = response.content.decode()
     assert "Refund for order 1234" in row
     assert conversation.user.username in row
-    for column in ("message count", "created at", "updated at", "archived"):
+    for column in ("messages", "updated at", "archived"):
         assert f">{column.capitalize()}<" in row or column.capitalize() in row
+    # Times to the minute in the operator's zone, the exact instant in the markup.
+    updated = timezone.localtime(Conversation.objects.get(pk=conversation.pk).updated_at)
+    assert f'<time datetime="{updated.isoformat()}"' in row
+    assert f">{updated:%Y-%m-%d %H:%M}</time>" in row
 
 
 def test_changelist_query_count_is_the_same_for_10_and_100_rows(admin_client, django_assert_num_queries):

@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chathistory import services
-from chathistory.admin.transcript import PAGE_SIZE
+from chathistory.admin.transcript import EXCERPT_LENGTH, PAGE_SIZE, SHOWN_WHOLE_UP_TO
 from tests.conftest import CHAT_DATABASE
 from tests.factories import make_conversation, make_message, tool_call
 
@@ -100,8 +100,25 @@ def test_unicode_content_is_shown_exactly(admin_client, conversation):
 def test_a_very_long_message_is_cut_with_a_link_to_all_of_it(admin_client, conversation):
     message = make_message(conversation, role="user", content="x" * 30_000)
     page = transcript(admin_client, conversation)
-    assert "x" * 20_000 in page and "x" * 20_001 not in page
+    assert "x" * EXCERPT_LENGTH in page and "x" * (EXCERPT_LENGTH + 1) not in page
+    assert "The first 1,000 of 30,000 characters." in page
     assert reverse("admin:chathistory_message_change", args=[message.pk]) in page
+
+
+def test_a_long_message_is_cut_at_a_space_and_a_shorter_one_shown_whole(admin_client, conversation):
+    words = "lorem ipsum dolor sit amet " * 400  # 10,800 characters
+    make_message(conversation, role="user", content=words)
+    make_message(conversation, role="assistant", content="y" * SHOWN_WHOLE_UP_TO)
+    make_message(conversation, role="assistant", content=[{"type": "text", "text": "z" * 5_000}])
+
+    page = transcript(admin_client, conversation)
+
+    excerpt = words[:EXCERPT_LENGTH].rsplit(" ", 1)[0]
+    assert f"{excerpt}</div>" in page
+    assert "y" * SHOWN_WHOLE_UP_TO in page
+    assert "z" * EXCERPT_LENGTH in page and "z" * (EXCERPT_LENGTH + 1) not in page
+    assert page.count("Read the whole message") == 2
+    assert "Long parts are shown as their start." in page
 
 
 def test_out_of_range_pages_are_clamped(admin_client, conversation):

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError
-from django.test import override_settings
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from chathistory.models import Conversation, Message
@@ -336,3 +336,19 @@ def test_healthz_is_503_with_json_when_the_database_does_not_answer(db):
 
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
+
+
+def test_sign_in_attempts_on_the_browsable_api_count_against_the_anonymous_limit(db, settings):
+    cache.clear()
+    settings.CHATHISTORY = {**settings.CHATHISTORY, "THROTTLE_RATES": {"anon": "2/minute"}}
+    client = Client()
+    guess = {"username": "nobody", "password": "guess"}
+
+    assert client.get("/api/auth/login/").status_code == 200  # reading the form is not an attempt
+    token = APIClient().post("/api/auth/token/", guess, format="json")
+    first = client.post("/api/auth/login/", guess)
+    second = client.post("/api/auth/login/", guess)
+
+    assert (token.status_code, first.status_code, second.status_code) == (400, 200, 429)
+    assert int(second["Retry-After"]) > 0
+    cache.clear()

@@ -8,6 +8,7 @@ from chathistory import services
 from tests.factories import make_conversation, make_user, tool_call
 
 CHROMIUM = Path("/usr/bin/chromium")
+PASTED_LOG = "".join(f"2026-12-01 10:{n // 60:02}:{n % 60:02} ERROR write failed: no space left\n" for n in range(600))
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_FLAGS = [
     "--headless",
@@ -52,6 +53,14 @@ def conversations(transactional_db):
     long = make_conversation(title="Long support chat")
     services.add_messages(long, [{"role": "user", "content": f"Line {n}"} for n in range(1, 251)])
     make_conversation(title="Refund for order 1234")
+    pasted = make_conversation(title="Pasted server log")
+    services.add_messages(
+        pasted,
+        [
+            {"role": "user", "content": "Why does it fail?\n" + PASTED_LOG},
+            {"role": "assistant", "content": "The disk is full: free some space and restart the service."},
+        ],
+    )
     return weather, long
 
 
@@ -150,3 +159,50 @@ def test_an_operator_pages_through_a_long_transcript(operator, conversations, li
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "admin-transcript-last-page.png")
+
+
+@pytest.fixture
+def wide_conversations(transactional_db):
+    """What widens a list's columns: the longest title, a long unbroken user name, an untitled conversation."""
+    owner = make_user(username="a-very-long-unbroken-user-name-" + "x" * 110 + "@example.com")
+    make_conversation(user=owner, title="Summarise-this-report-" + "w" * 178)
+    make_conversation(user=owner, title=("A long title with words in it " * 7)[:200])
+    make_conversation(user=owner, title="")
+    return owner
+
+
+def test_the_conversation_list_fits_a_1280_pixel_window(operator, wide_conversations, live_server, page):
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/admin/chathistory/conversation/")
+    assert page.locator("#result_list tbody tr").count() == 3
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "admin-conversation-list.png", full_page=True)
+    width = page.evaluate("window.innerWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    results = page.locator("#changelist .results")
+    assert results.evaluate("node => node.scrollWidth <= node.clientWidth")
+    for header in page.locator("#result_list thead th").all():
+        box = header.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= width, header.inner_text()
+
+
+def test_a_very_long_message_is_an_excerpt_with_a_link_to_the_whole_text(operator, conversations, live_server, page):
+    log_in(page, live_server)
+    open_by_title(page, live_server, "server log", "Pasted server log")
+
+    question = page.locator("#m1")
+    shown = question.locator(".chm-content").inner_text()
+    assert shown.startswith("Why does it fail?\n2026-12-01 10:00:00 ERROR")
+    assert len(shown) <= 1_000 < len(PASTED_LOG)
+    assert "The first" in question.locator(".chm-truncated").inner_text()
+    question.scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "admin-transcript-long-message.png")
+    # The answer comes a few lines later, not 40,000 characters further down.
+    answer = page.locator("#m2")
+    assert answer.inner_text().endswith("restart the service.")
+    assert answer.bounding_box()["y"] - question.bounding_box()["y"] < 600
+    question.get_by_role("link", name="Read the whole message").click()
+    page.wait_for_selector(".field-rich_content")
+    assert page.locator(".field-rich_content .chm-content").inner_text() == "Why does it fail?\n" + PASTED_LOG

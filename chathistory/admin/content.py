@@ -55,10 +55,12 @@ class ContentView:
     #: Characters of the content (for parts: of their JSON), and how many of them were read.
     length: int = 0
     shown: int = 0
+    #: Whether a long text (or text part) is shown as its start only (``excerpted``).
+    excerpted: bool = False
 
     @property
     def truncated(self) -> bool:
-        return self.shown < self.length
+        return self.excerpted or self.shown < self.length
 
 
 def content_view(head: str | None, stored_length: int | None) -> ContentView:
@@ -82,6 +84,31 @@ def content_view(head: str | None, stored_length: int | None) -> ContentView:
         length=stored_length,
         shown=len(head),
     )
+
+
+def excerpted(view: ContentView, *, whole_up_to: int, length: int) -> ContentView:
+    """The view with each text longer than ``whole_up_to`` characters cut to about its first ``length``.
+
+    A page of many messages stays readable: an answer of a few pages is shown whole, a pasted
+    document or a log as its start, with the message's own page a link away.
+    """
+    if view.text is not None and view.length > whole_up_to:
+        text = _start_of(view.text, length)
+        view.text, view.shown, view.excerpted = text, len(text), True
+    for part in view.parts:
+        if part.kind in ("text", "refusal") and len(part.text) > whole_up_to:
+            part.text, part.cut, view.excerpted = _start_of(part.text, length), True, True
+    return view
+
+
+def _start_of(text: str, length: int) -> str:
+    """The first ``length`` characters, less a last line or word cut in two (within the last fifth)."""
+    start = text[:length]
+    for separator in ("\n", " "):
+        at = start.rfind(separator, length * 4 // 5)
+        if at > 0:
+            return start[:at]
+    return start
 
 
 def parts_view(parts: list[Any]) -> ContentView:

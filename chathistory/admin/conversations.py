@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -13,8 +14,9 @@ from django.db import router, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
 
 from chathistory import services
 from chathistory.admin.pagination import EstimatedCountPaginator
@@ -23,6 +25,9 @@ from chathistory.models import Conversation, Message
 from chathistory.validation import conversation_errors
 
 EDITABLE_FIELDS = ("title", "metadata", "archived")
+#: Characters of a title and of a user in the list; the whole text is the tooltip.
+TITLE_SHOWN = 80
+OWNER_SHOWN = 40
 
 
 class ConversationForm(forms.ModelForm):
@@ -44,7 +49,9 @@ class ConversationForm(forms.ModelForm):
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
     form = ConversationForm
-    list_display = ["display_title", "user", "message_count", "created_at", "updated_at", "archived"]
+    # Narrow enough for a 1280-pixel window beside the navigation and the filters (a browser test holds
+    # it); when a conversation began is on its own page and in the filters.
+    list_display = ["display_title", "owner", "length", "updated", "archived"]
     list_filter = ["archived", "created_at", "updated_at"]
     date_hierarchy = "updated_at"
     # Autocomplete where the user model's admin can serve it (get_autocomplete_fields), raw ids otherwise.
@@ -55,6 +62,9 @@ class ConversationAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     actions = ["archive", "unarchive", "download_openai_json"]
     change_form_template = "chathistory/admin/conversation_change_form.html"
+
+    class Media:
+        css = {"all": ["chathistory/admin/conversations.css"]}
 
     def get_search_fields(self, request: HttpRequest) -> list[str]:
         """Titles, and the user by whatever the user model signs in with (and its email, if it has one)."""
@@ -71,7 +81,19 @@ class ConversationAdmin(admin.ModelAdmin):
 
     @admin.display(description="title", ordering="title")
     def display_title(self, conversation: Conversation) -> str:
-        return conversation.title or f"(untitled) {conversation.pk}"
+        return shortened(conversation.title or f"(untitled) {conversation.pk}", TITLE_SHOWN)
+
+    @admin.display(description="user", ordering="user")
+    def owner(self, conversation: Conversation) -> str:
+        return shortened(str(conversation.user), OWNER_SHOWN)
+
+    @admin.display(description="messages", ordering="message_count")
+    def length(self, conversation: Conversation) -> int:
+        return conversation.message_count
+
+    @admin.display(description="updated at", ordering="updated_at")
+    def updated(self, conversation: Conversation) -> str:
+        return compact_time(conversation.updated_at)
 
     def get_fields(self, request: HttpRequest, obj: Conversation | None = None) -> tuple[str, ...]:
         if obj is None:
@@ -166,6 +188,17 @@ class ConversationAdmin(admin.ModelAdmin):
                 reverse("admin:chathistory_message_changelist") + f"?conversation__id__exact={obj.pk}"
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+def shortened(text: str, length: int) -> str:
+    return format_html('<span title="{}">{}</span>', text, Truncator(text).chars(length))
+
+
+def compact_time(instant: datetime) -> str:
+    """An instant in the operator's time zone to the minute, the exact one as its tooltip: narrow enough for a list."""
+    local = timezone.localtime(instant)
+    shown = local.strftime("%Y-%m-%d %H:%M")
+    return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), local, shown)
 
 
 def user_lookup_fields() -> list[str]:

@@ -70,6 +70,10 @@ class MessageAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
+    class Media:
+        # The content's styles: line breaks kept, parts and refusals drawn as on the transcript.
+        css = {"all": ["chathistory/admin/transcript.css"]}
+
     def get_changelist(self, request: HttpRequest, **kwargs: object) -> type[ChangeList]:
         return MessageChangeList
 

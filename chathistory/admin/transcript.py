@@ -15,15 +15,19 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 from django.db.models import Subquery, TextField
 from django.db.models.functions import Length, Substr
 
-from chathistory.admin.content import ContentView, content_view
+from chathistory.admin.content import ContentView, content_view, excerpted
 from chathistory.models import Conversation, Message, ToolCall
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
 PAGE_SIZE = 100
-#: Characters of one message shown on the page; the message's own admin page shows all of it.
+#: Characters of one message read for the page (for parts: of their JSON, to draw each part).
 CONTENT_SHOWN = 20_000
+#: A text up to this long is shown whole; a longer one as an excerpt of EXCERPT_LENGTH characters,
+#: with a link to the message's own admin page, which shows all of it.
+SHOWN_WHOLE_UP_TO = 4_000
+EXCERPT_LENGTH = 1_000
 
 
 class ContentHead(TypedDict):
@@ -147,7 +151,11 @@ def _entry(message: WithAnnotations[Message, ContentHead]) -> Entry:
     calls = [call_of(call, message.seq) for call in message.tool_calls or ()]
     return Entry(
         message=message,
-        content=content_view(message.content_head, message.content_length),
+        content=excerpted(
+            content_view(message.content_head, message.content_length),
+            whole_up_to=SHOWN_WHOLE_UP_TO,
+            length=EXCERPT_LENGTH,
+        ),
         calls=calls,
         metadata=json.dumps(message.metadata, indent=2, ensure_ascii=False) if message.metadata else "",
     )

@@ -19,8 +19,8 @@ router.register(r"conversations/(?P<conversation_pk>[^/.]+)/messages", MessageVi
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="chathistory-token"),
-    # Log in and out of the browsable API (DRF's pages, namespace "rest_framework").
-    path("auth/", include("rest_framework.urls")),
+    # Log in and out of the browsable API (DRF's page, namespace "rest_framework"), throttled.
+    path("auth/", include("chathistory.api.login")),
     path("search/", SearchViewSet.as_view({"get": "search"}), name="search"),
     path("schema/", SchemaView.as_view(), name=SCHEMA_URL_NAME),
     path("docs/", DocsView.as_view(), name="chathistory-docs"),
