@@ -23,7 +23,7 @@ run: install
 # The service and API tests again with chathistory routed to a database of its own (tests/settings_routed.py).
 ROUTED := --ds=tests.settings_routed tests/test_routing.py tests/test_services.py tests/test_appends.py \
 	tests/test_transfer.py tests/test_retention.py tests/test_langchain.py tests/test_admin_*.py \
-	tests/test_search.py tests/test_commands_transfer.py tests/test_migrations_content.py \
+	tests/test_search.py tests/test_commands_transfer.py tests/test_migrations_content.py tests/test_selects.py \
 	tests/test_api_*.py --deselect tests/test_api_fuzz.py --deselect tests/test_api_hostile.py \
 	--deselect tests/test_api_e2e.py
 # The host project of tests/hostproject: the README's "Add it" settings, a custom user model and odd DRF defaults.

@@ -23,7 +23,7 @@ class LoginView(views.LoginView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         throttle = AnonThrottle()
-        if not throttle.allow_request(request, self):  # type: ignore[arg-type]  # reads META and user only
+        if not throttle.allow_request(request, self):  # reads the request's META and user only
             wait = throttle.wait()
             response = HttpResponse(
                 "Too many sign-in attempts: try again later.", status=429, content_type="text/plain"

@@ -8,7 +8,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import ISO_8601, serializers
 from rest_framework import exceptions as api_exceptions
-from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -99,7 +98,7 @@ class SearchViewSet(ChatHistoryViewSet):
         query.is_valid(raise_exception=True)
         conversation = None
         if "conversation" in query.validated_data:
-            conversation = get_object_or_404(self.get_conversations(), pk=query.validated_data["conversation"])
+            conversation = self.own_conversation(query.validated_data["conversation"])
         # The query serializer has checked q as the service would (trimmed, not blank, not too long).
         results = services.search_messages(
             self.caller,

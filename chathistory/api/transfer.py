@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers, status
@@ -75,9 +74,6 @@ class ImportDocumentSerializer(serializers.Serializer):
 
 class ConversationExportViewSet(ChatHistoryViewSet):
     serializer_class = ExportDocumentSerializer
-
-    def get_queryset(self) -> QuerySet[Conversation]:
-        return self.get_conversations()
 
     @extend_schema(
         summary="The conversation and all its messages as one JSON document, for import elsewhere",

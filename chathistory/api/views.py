@@ -97,9 +97,16 @@ class ChatHistoryViewSet(ChatHistoryAPIView, viewsets.GenericViewSet):
         return super().handle_exception(as_unavailable(exc) or _as_api_exception(exc))
 
     def get_object(self) -> Any:
-        # The filters are for lists: a detail route ignores them, as it does every other parameter.
-        lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        return get_object_or_404(self.get_queryset(), **{self.lookup_field: lookup})
+        # A detail route is one of the caller's conversations (a message's route has its own);
+        # the filters are for lists: a detail route ignores them, as it does every other parameter.
+        return self.own_conversation(self.kwargs["pk"])
+
+    def own_conversation(self, conversation_id: Any) -> Conversation:
+        """The caller's conversation with this id; 404 for any other, as for one that does not exist."""
+        try:
+            return services.get_conversation(self.caller, conversation_id)
+        except Conversation.DoesNotExist:
+            raise api_exceptions.NotFound() from None
 
     def json_body(self, request: Request, *, expect_object: bool = True) -> Any:
         """The parsed body; 415 for a body sent without a content type, which DRF would ignore."""
@@ -258,7 +265,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ChatHisto
 
     @cached_property
     def conversation(self) -> Conversation:
-        return get_object_or_404(self.get_conversations(), pk=self.kwargs["conversation_pk"])
+        return self.own_conversation(self.kwargs["conversation_pk"])
 
     def get_queryset(self) -> QuerySet[Message]:
         if getattr(self, "swagger_fake_view", False):

@@ -17,6 +17,7 @@ from chathistory.services.appends import add_message, add_messages, add_messages
 from chathistory.services.conversations import (
     clear_conversation,
     delete_conversation,
+    get_conversation,
     get_or_create_conversation,
     list_conversations,
     set_archived,
@@ -77,6 +78,7 @@ def _searched_messages(
 
 
 aadd_message = twin(add_message)
+aget_conversation = twin(get_conversation)
 aadd_messages = twin(add_messages)
 aadd_messages_once = twin(add_messages_once)
 arequest_fingerprint = twin(request_fingerprint)

@@ -6,9 +6,10 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 
+from chathistory import selects
 from chathistory.exceptions import ConversationIdTaken
 from chathistory.models import Conversation, IdempotencyKey, Message, ToolCall
 from chathistory.services.base import logger, reject, write_alias
@@ -128,6 +129,22 @@ def clear_conversation(conversation: Conversation) -> Conversation:
     conversation.updated_at = now
     logger.info("conversation %s cleared", conversation.pk)
     return conversation
+
+
+def get_conversation(user: AbstractBaseUser, conversation_id: Any) -> Conversation:
+    """The user's conversation with this id: ``Conversation.DoesNotExist`` for any other id, a malformed one too.
+
+    Every request for a conversation starts here, so its one SELECT is written out (``selects``).
+    """
+    try:
+        pk = parse_uuid(conversation_id)
+    except ValueError:
+        raise Conversation.DoesNotExist("No such conversation of this user's.") from None
+    found = selects.get_one(Conversation, using=router.db_for_read(Conversation), pk=pk, user=user.pk)
+    if found is None:
+        raise Conversation.DoesNotExist("No such conversation of this user's.")
+    Conversation.user.field.set_cached_value(found, user)  # it is theirs: no query to read it back
+    return found
 
 
 def list_conversations(user: AbstractBaseUser, *, archived: bool | None = None) -> QuerySet[Conversation]:

@@ -13,12 +13,14 @@ database the routers choose for reading the conversation's messages.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
 from django.db import connections, router
 
 from chathistory.models import INSTRUCTION_ROLES, Conversation, Message
+from chathistory.selects import Converters, column_converters
 from chathistory.services.base import reject
 from chathistory.validation import last_errors
 
@@ -68,7 +70,23 @@ def _select(
     """One SELECT of the conversation's messages as rows; ``where`` and ``tail`` name columns ``{seq}``, ``{role}``."""
     _check_fields(fields)
     # Where the related manager would read: the routers' choice for this conversation's messages.
-    connection = connections[router.db_for_read(Message, instance=conversation)]
+    alias = router.db_for_read(Message, instance=conversation)
+    connection = connections[alias]
+    sql, converting = _statement(alias, tuple(fields), where, tail)
+    conversation_id = _CONVERSATION.get_db_prep_value(conversation.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [conversation_id, *params])
+        results = cursor.fetchall()
+    return _as_dicts(results, converting, fields, conversation.pk, connection)
+
+
+_CONVERSATION = Message._meta.get_field("conversation")
+
+
+@functools.cache
+def _statement(alias: str, fields: tuple[str, ...], where: str, tail: str) -> tuple[str, Converters]:
+    """The SQL of ``_select`` and its columns' converters, built once per database and query: every request runs one."""
+    connection = connections[alias]
     quote = connection.ops.quote_name
     meta = Message._meta
     by_name = {field.attname: field for field in meta.concrete_fields}
@@ -79,37 +97,26 @@ def _select(
         f"SELECT {', '.join(quote(field.column) for field in selected)} FROM {quote(meta.db_table)} "
         f"WHERE {quote(by_name['conversation_id'].column)} = %s{where} {tail}"
     ).format(**columns)
-    conversation_id = by_name["conversation_id"].get_db_prep_value(conversation.pk, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [conversation_id, *params])
-        results = cursor.fetchall()
-    return _as_dicts(results, selected, fields, conversation.pk, connection)
+    return sql, column_converters(selected, connection)
 
 
 def _as_dicts(
-    results: list[tuple], selected: list[Any], fields: Sequence[str], conversation_id: Any, connection: Any
+    results: list[tuple], converting: Converters, fields: Sequence[str], conversation_id: Any, connection: Any
 ) -> list[dict[str, Any]]:
-    """Rows as dicts keyed by ``fields``, each column through the converters the ORM would apply."""
-    converting = []
-    for position, field in enumerate(selected):
-        column = field.get_col(Message._meta.db_table)
-        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-        if converters:
-            converting.append((position, column, converters))
-    # The conversation's id goes back where values() would put it, from the conversation itself.
-    id_position = fields.index("conversation_id") if "conversation_id" in fields else None
-    rows = []
-    for result in results:
-        values = list(result)
-        for position, column, converters in converting:
-            value = values[position]
-            for converter in converters:
-                value = converter(value, column, connection)
-            values[position] = value
-        if id_position is not None:
-            values.insert(id_position, conversation_id)
-        rows.append(dict(zip(fields, values, strict=True)))
-    return rows
+    """Rows as dicts keyed by ``fields``, each column through the converters the ORM would apply.
+
+    Column by column, one comprehension per converter: a loop per value costs more than the query.
+    """
+    if not results:
+        return []
+    columns = [list(values) for values in zip(*results, strict=True)]
+    for position, column, converters in converting:
+        for converter in converters:
+            columns[position] = [converter(value, column, connection) for value in columns[position]]
+    if "conversation_id" in fields:
+        # Back where values() would put it, from the conversation itself.
+        columns.insert(fields.index("conversation_id"), [conversation_id] * len(results))
+    return [dict(zip(fields, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def _seq(row: dict[str, Any]) -> int:
