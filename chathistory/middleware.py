@@ -6,12 +6,14 @@
   looks the token up, and the project's own views).
 - ``ReplicaPinMiddleware``: with ``CHATHISTORY["READ_REPLICAS"]``, a client that wrote reads from the
   primary on its next requests too, whichever worker or host serves them (the pin lives in the
-  default cache: share it, e.g. with Redis, when there is more than one process).
+  default cache: share it, e.g. with Redis, when there is more than one process; while the cache is
+  down, every read goes to the primary).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -21,6 +23,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from chathistory.api.unavailable import RETRY_AFTER_SECONDS, DatabaseUnavailable, database_unreachable
 from chathistory.conf import app_settings
 from chathistory.routers import pinned_scope
+
+logger = logging.getLogger("chathistory")
 
 
 class DatabaseUnavailableMiddleware:
@@ -46,11 +50,23 @@ class ReplicaPinMiddleware:
         if not app_settings.READ_REPLICAS:
             return self.get_response(request)
         key = _client_pin_key(request)
-        with pinned_scope(pinned=key is not None and cache.get(key) is not None) as pin:
+        with pinned_scope(pinned=key is not None and _pinned(key)) as pin:
             response = self.get_response(request)
             if key is not None and pin.wrote:
-                cache.set(key, 1, timeout=app_settings.REPLICA_PIN_SECONDS)
+                try:
+                    cache.set(key, 1, timeout=app_settings.REPLICA_PIN_SECONDS)
+                except Exception as error:  # see _pinned: while the cache is down every read is pinned
+                    logger.warning("read-your-writes pin not kept, the cache failed: %r", error)
         return response
+
+
+def _pinned(key: str) -> bool:
+    """Whether the client wrote lately; while the cache is down, yes: the primary is always fresh."""
+    try:
+        return cache.get(key) is not None
+    except Exception as error:  # cache backends share no exception class (redis, pymemcache, …)
+        logger.warning("read-your-writes pin not read, the cache failed: %r", error)
+        return True
 
 
 def _client_pin_key(request: HttpRequest) -> str | None:

@@ -44,7 +44,8 @@ def test_slow_uploads_do_not_stall_other_users_appends(served_database_url, tmp_
     slow_token, fast_token = seed_tokens(env, 2)
     latencies: list[float] = []
     statuses: list[int] = []
-    with Gunicorn(env, tmp_path, workers=2) as server:
+    # The shipped config with threads to spare: each slow upload holds one, and all four may land on one worker.
+    with Gunicorn(env, tmp_path, workers=2, threads=2 * SLOW_CLIENTS) as server:
         slow_path = f"/api/conversations/{create_conversation(server.url, slow_token)}/messages/"
         fast_url = f"{server.url}/api/conversations/{create_conversation(server.url, fast_token)}/messages/"
         sent = [0]

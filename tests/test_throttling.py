@@ -8,8 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.http import HttpResponse
 
 from chathistory.api.throttling import UserThrottle
+from chathistory.middleware import ReplicaPinMiddleware
+from chathistory.routers import current_pin
 
 
 def a_request(user_id: int = 7) -> SimpleNamespace:
@@ -76,3 +79,34 @@ def test_a_count_that_incr_made_anew_gets_an_expiry(rate, monkeypatch):
 
     assert throttle.allow_request(a_request(), None) is True
     assert touched == [(throttle.key, 60)]
+
+
+DOWN_REDIS = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+}
+
+
+def test_while_the_cache_is_down_requests_pass_with_a_warning(api, settings, caplog):
+    settings.CACHES = DOWN_REDIS
+
+    with caplog.at_level("WARNING", logger="chathistory"):
+        response = api.get("/api/conversations/")
+
+    assert response.status_code == 200
+    assert "throttle not counted, the cache failed" in caplog.text
+
+
+def test_while_the_cache_is_down_every_read_is_pinned_to_the_primary(settings, rf, caplog):
+    settings.CACHES = DOWN_REDIS
+    settings.CHATHISTORY = {**settings.CHATHISTORY, "READ_REPLICAS": ["replica"]}
+    seen = []
+
+    def view(request):
+        seen.append(current_pin().active)
+        return HttpResponse()
+
+    with caplog.at_level("WARNING", logger="chathistory"):
+        ReplicaPinMiddleware(view)(rf.get("/api/conversations/", HTTP_AUTHORIZATION="Token abc"))
+
+    assert seen == [True]
+    assert "read-your-writes pin not read" in caplog.text

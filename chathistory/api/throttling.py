@@ -6,6 +6,7 @@ these read the app's settings on every request and count apart from the project'
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
@@ -13,6 +14,7 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, User
 from chathistory.conf import app_settings
 
 _CACHE_FORMAT = "chathistory_throttle_%(scope)s_%(ident)s"
+logger = logging.getLogger("chathistory")
 
 
 class CountedWindow(SimpleRateThrottle):
@@ -23,7 +25,8 @@ class CountedWindow(SimpleRateThrottle):
     request, and two workers that read it at once each write back their own, so the limit leaks.
     Here a client's window opens at its first request and lasts the rate's period; its count is
     one integer that ``incr`` raises atomically (in Redis and in the local-memory cache alike),
-    so the limit holds however many workers share the cache.
+    so the limit holds however many workers share the cache. While the cache is down (Redis
+    unreachable) requests are let through, with a warning, rather than all failing.
     """
 
     # Set by DRF's __init__ from the rate.
@@ -36,7 +39,12 @@ class CountedWindow(SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        if self._count() > self.num_requests:
+        try:
+            count = self._count()
+        except Exception as error:  # cache backends share no exception class (redis, pymemcache, …)
+            logger.warning("throttle not counted, the cache failed: %r", error)
+            return True
+        if count > self.num_requests:
             return self.throttle_failure()
         return True
 

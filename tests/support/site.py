@@ -16,7 +16,8 @@ import requests
 from chatsite.settings import BASE_DIR
 from tests.support.processes import children, free_port, port_open, stop_group, wait_until
 
-GUNICORN_CONFIG = Path(__file__).with_name("gunicorn_faults.conf.py")
+# The shipped config, as a deployment runs it; the environment sets what a test needs of it.
+GUNICORN_CONFIG = BASE_DIR / "gunicorn.conf.py"
 
 PASSWORD = "a-long-test-password"
 _SEED = """
@@ -121,8 +122,19 @@ def serve(server: str, app: str, env: dict[str, str], *, timeout: float = 60) ->
 class Gunicorn:
     """``gunicorn chatsite.wsgi`` in a session of its own, so that stopping it stops its workers too."""
 
-    def __init__(self, env: dict[str, str], log_dir: Path, *, port: int | None = None, workers: int = 2) -> None:
-        self.env = {**env, "FAULTS_GUNICORN_WORKERS": str(workers)}
+    def __init__(
+        self, env: dict[str, str], log_dir: Path, *, port: int | None = None, workers: int = 2, threads: int = 4
+    ) -> None:
+        self.env = {
+            **env,
+            "GUNICORN_WORKERS": str(workers),
+            "GUNICORN_THREADS": str(threads),
+            # Stops and restarts within a test's time: a short grace and keep-alive, no access log.
+            "GUNICORN_GRACEFUL_TIMEOUT": "5",
+            "GUNICORN_KEEPALIVE": "2",
+            "GUNICORN_ACCESS_LOG": "",
+            "GUNICORN_LOG_LEVEL": "warning",
+        }
         self.port = port or free_port()
         self.log_dir = log_dir
         self.process: subprocess.Popen | None = None
