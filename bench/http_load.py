@@ -6,8 +6,9 @@ by default) with durable commits (the server's own connection is asked and print
 appends one message (``POST …/messages/``) and reads ``history/?last=50`` with 1 and with 8
 keep-alive clients, bounded in requests and in time, and prints requests per second, median and
 99th-percentile latency and errors (any answer but the expected status, or a failed connection).
-Each measurement alternates the two systems in slices. Usage:
-``python bench/http_load.py [--seconds 8] [--requests 4000] [--rounds 4]``.
+Each measurement alternates the two systems in slices. With ``--pgbouncer`` (PostgreSQL), both
+are served through a PgBouncer of the bench's own in transaction mode, as ``docs/scaling.md``
+deploys it. Usage: ``python bench/http_load.py [--seconds 8] [--requests 4000] [--rounds 4] [--pgbouncer]``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 import harness
@@ -35,6 +36,8 @@ from chathistory import services
 HOST = "127.0.0.1"
 HISTORY_LENGTH = 1_000
 CLIENT_COUNTS = (1, 8)
+#: Server connections PgBouncer keeps for the server's 2 workers of 4 threads.
+PGBOUNCER_POOL = 4
 
 
 @dataclass
@@ -93,6 +96,20 @@ def server_database_url(settings_dict: dict) -> str:
         return f"sqlite:///{settings_dict['NAME']}"
     s = settings_dict
     return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or HOST}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@contextmanager
+def through_pgbouncer(settings_dict: dict) -> Iterator[str]:
+    """A PgBouncer in transaction mode in front of the bench database's server; yields its URL of the database."""
+    if connection.vendor != "postgresql":
+        sys.exit("--pgbouncer needs DATABASE_URL=postgres://…")
+    from tests.support.pgbouncer import PgBouncer
+
+    s = settings_dict
+    with PgBouncer(
+        s["USER"], s["PASSWORD"], host=s["HOST"] or HOST, port=int(s["PORT"] or 5432), pool_size=PGBOUNCER_POOL
+    ) as bouncer:
+        yield bouncer.url(s["NAME"])
 
 
 def free_port() -> int:
@@ -246,14 +263,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="at most this long per measurement")
     parser.add_argument("--requests", type=int, default=4000, help="at most this many requests per measurement")
     parser.add_argument("--rounds", type=int, default=4, help="alternating slices per measurement")
+    parser.add_argument("--pgbouncer", action="store_true", help="serve through PgBouncer in transaction mode")
     options = parser.parse_args()
 
-    with harness.throwaway_database("bench_http") as settings_dict:
+    with harness.throwaway_database("bench_http") as settings_dict, ExitStack() as stack:
         fixture = prepare()
         connection.close()
-        with serve(server_database_url(settings_dict)) as port:
+        database_url, environment, route = server_database_url(settings_dict), {}, ""
+        if options.pgbouncer:
+            database_url = stack.enter_context(through_pgbouncer(settings_dict))
+            environment = {"DATABASE_TRANSACTION_POOLING": "1"}
+            route = f" through PgBouncer (transaction mode, {PGBOUNCER_POOL} server connections)"
+        with serve(database_url, **environment) as port:
             print(
-                f"backend: {connection.vendor}; server: gunicorn -c gunicorn.conf.py, "
+                f"backend: {connection.vendor}{route}; server: gunicorn -c gunicorn.conf.py, "
                 f"{os.environ.get('GUNICORN_WORKERS', '2')} gthread workers; server's connection: "
                 f"{json.dumps(fetch_json(port, '/bench/durability'))}"
             )
