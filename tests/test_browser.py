@@ -164,7 +164,8 @@ def test_an_operator_pages_through_a_long_transcript(operator, conversations, li
 @pytest.fixture
 def wide_conversations(transactional_db):
     """What widens a list's columns: the longest title, a long unbroken user name, an untitled conversation."""
-    owner = make_user(username="a-very-long-unbroken-user-name-" + "x" * 110 + "@example.com")
+    name = "a-very-long-unbroken-user-name-@example.com"
+    owner = make_user(username=name.replace("@", "x" * (150 - len(name)) + "@"))  # the longest a username can be
     make_conversation(user=owner, title="Summarise-this-report-" + "w" * 178)
     make_conversation(user=owner, title=("A long title with words in it " * 7)[:200])
     make_conversation(user=owner, title="")
