@@ -71,8 +71,11 @@ class CountedWindow(SimpleRateThrottle):
             return 1
 
     def wait(self) -> float | None:
-        """Seconds until the window closes (``Retry-After``)."""
-        opened = self.cache.get(f"{self.key}_opened")
+        """Seconds until the window closes (``Retry-After``); the whole period if that is not known."""
+        try:
+            opened = self.cache.get(f"{self.key}_opened")
+        except Exception:  # the cache failed since it counted this request: see allow_request
+            opened = None
         if opened is None:
             return float(self.duration)
         return max(0.0, float(opened) + self.duration - self.timer())

@@ -78,11 +78,11 @@ def _searched_messages(
 
 
 aadd_message = twin(add_message)
-aget_conversation = twin(get_conversation)
 aadd_messages = twin(add_messages)
 aadd_messages_once = twin(add_messages_once)
 arequest_fingerprint = twin(request_fingerprint)
 aget_or_create_conversation = twin(get_or_create_conversation)
+aget_conversation = twin(get_conversation)
 aupdate_conversation = twin(update_conversation)
 aset_archived = twin(set_archived)
 adelete_conversation = twin(delete_conversation)
