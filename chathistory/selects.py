@@ -27,8 +27,8 @@ def get_one(model: type[M], *, using: str, related: str | None = None, **equal: 
     a value the field cannot take (a malformed UUID) raises the field's ``ValidationError``.
     """
     connection = connections[using]
-    sql, fields, joined, converting = _plan(model, related, tuple(equal), using)
-    params = [_field(model, name).get_db_prep_value(value, connection) for name, value in equal.items()]
+    sql, keys, fields, joined, converting = _plan(model, related, tuple(equal), using)
+    params = [key.get_db_prep_value(value, connection) for key, value in zip(keys, equal.values(), strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -57,7 +57,7 @@ class _Join:
 @functools.cache
 def _plan(
     model: type[Model], related: str | None, names: tuple[str, ...], using: str
-) -> tuple[str, list[Field[Any, Any]], _Join | None, Converters]:
+) -> tuple[str, list[Field[Any, Any]], list[Field[Any, Any]], _Join | None, Converters]:
     connection = connections[using]
     quote = connection.ops.quote_name
     meta = model._meta
@@ -74,9 +74,10 @@ def _plan(
         columns += [f"{other}.{quote(field.column)}" for field in joined.fields]
         target = quote(relation.target_field.column)
         joins = f" INNER JOIN {other} ON {other}.{target} = {table}.{quote(relation.column)}"
-    where = " AND ".join(f"{table}.{quote(_field(model, name).column)} = %s" for name in names)
+    keys = [_field(model, name) for name in names]
+    where = " AND ".join(f"{table}.{quote(key.column)} = %s" for key in keys)
     converting = column_converters([*fields, *(joined.fields if joined else ())], connection)
-    return f"SELECT {', '.join(columns)} FROM {table}{joins} WHERE {where}", fields, joined, converting
+    return f"SELECT {', '.join(columns)} FROM {table}{joins} WHERE {where}", keys, fields, joined, converting
 
 
 def column_converters(fields: Sequence[Any], connection: Any) -> Converters:

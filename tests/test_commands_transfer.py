@@ -166,3 +166,8 @@ def test_erase_user_command_prints_the_counts(user, other_user):
     assert Conversation.objects.filter(user=other_user).exists()
     with pytest.raises(CommandError, match="No user"):
         _run("chathistory_erase_user", "nobody")
+
+
+def test_erase_user_command_refuses_a_batch_size_below_one(user):
+    with pytest.raises(CommandError):
+        _run("chathistory_erase_user", user.get_username(), "--batch-size", "0")

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from chathistory import services
 from chathistory.exceptions import ConversationIdTaken, ValidationError
 from chathistory.models import Conversation, Message, ToolCall
+from tests.contract import CONVERSATION_JSON_KEYS
 from tests.factories import make_conversation, make_message, tool_call
 
 TRICKY_TEXTS = [
@@ -97,15 +98,7 @@ def test_export_document_has_the_contract_shape(conversation):
     document = services.export_conversation(conversation)
     assert document["format"] == "chathistory"
     assert document["version"] == 1
-    assert set(document["conversation"]) == {
-        "id",
-        "title",
-        "metadata",
-        "archived",
-        "message_count",
-        "created_at",
-        "updated_at",
-    }
+    assert set(document["conversation"]) == set(CONVERSATION_JSON_KEYS)
     assert document["conversation"]["id"] == str(conversation.pk)
     (message,) = document["messages"]
     assert "id" not in message

@@ -24,7 +24,7 @@ from chathistory.models import Conversation
 from chathistory.services.transfer import FORMAT, VERSION
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    pass
 
 
 class ExportedMessageSerializer(MessageSerializer):
@@ -106,9 +106,7 @@ class ConversationImportViewSet(ChatHistoryViewSet):
         },
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # IsAuthenticated let only a signed-in user this far.
-        user = cast("AbstractBaseUser", request.user)
-        conversation, created = services.import_conversation(user, self.json_body(request))
+        conversation, created = services.import_conversation(self.caller, self.json_body(request))
         return Response(
             ConversationSerializer(conversation).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

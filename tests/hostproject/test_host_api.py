@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from chathistory import services
 from chathistory.models import Conversation, Message
+from tests.contract import CONVERSATION_JSON_KEYS, MESSAGE_JSON_KEYS
 from tests.factories import PASSWORD, make_conversation, make_message, make_user, tool_call
 
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
@@ -87,30 +88,11 @@ def test_append_and_list_answer_the_contracts_json(api, conversation):
     appended = api.post(f"/api/conversations/{conversation.id}/messages/", turn, format="json")
 
     assert appended.status_code == 201
-    assert set(appended.json()[2]) == {
-        "id",
-        "seq",
-        "role",
-        "content",
-        "name",
-        "refusal",
-        "tool_calls",
-        "tool_call_id",
-        "metadata",
-        "created_at",
-    }
+    assert set(appended.json()[2]) == set(MESSAGE_JSON_KEYS)
     assert ISO_WITH_OFFSET.match(appended.json()[0]["created_at"])
     listed = api.get("/api/conversations/").json()
     assert set(listed) == {"next", "previous", "results"}
-    assert set(listed["results"][0]) == {
-        "id",
-        "title",
-        "metadata",
-        "archived",
-        "message_count",
-        "created_at",
-        "updated_at",
-    }
+    assert set(listed["results"][0]) == set(CONVERSATION_JSON_KEYS)
     assert ISO_WITH_OFFSET.match(listed["results"][0]["updated_at"])
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from chathistory.management.commands._batches import add_batch_options, describe
 from chathistory.management.commands._users import user_named
-from chathistory.management.commands.chathistory_purge import describe
 from chathistory.services.retention import BATCH_SIZE, count_user_data, erase_user_data
 
 
@@ -19,19 +19,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username", metavar="USERNAME")
-        parser.add_argument("--dry-run", action="store_true", help="Only count what would be deleted.")
-        parser.add_argument(
-            "--batch-size",
-            type=int,
-            default=BATCH_SIZE,
-            help=f"Most rows deleted per transaction (default {BATCH_SIZE:,}).",
-        )
+        add_batch_options(parser)
 
     def handle(
         self, *args: Any, username: str, dry_run: bool = False, batch_size: int = BATCH_SIZE, **options: Any
     ) -> None:
-        if batch_size < 1:
-            raise CommandError("--batch-size must be 1 or more.")
         user = user_named(username)
         if dry_run:
             self.stdout.write(f"Would delete {describe(count_user_data(user))} of {username}.")

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chathistory.conf import app_settings
+from chathistory.management.commands._batches import add_batch_options, describe
 from chathistory.services.retention import BATCH_SIZE, purge_expired_conversations
 
 
@@ -19,13 +20,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, help="Delete conversations idle this many days instead of the setting.")
-        parser.add_argument("--dry-run", action="store_true", help="Only count what would be deleted.")
-        parser.add_argument(
-            "--batch-size",
-            type=int,
-            default=BATCH_SIZE,
-            help=f"Most rows deleted per transaction (default {BATCH_SIZE:,}).",
-        )
+        add_batch_options(parser)
 
     def handle(
         self, *args: Any, days: int | None = None, dry_run: bool = False, batch_size: int = BATCH_SIZE, **options: Any
@@ -34,8 +29,6 @@ class Command(BaseCommand):
             days = app_settings.RETENTION_DAYS
         if days is not None and days < 1:
             raise CommandError("--days must be 1 or more.")
-        if batch_size < 1:
-            raise CommandError("--batch-size must be 1 or more.")
         try:
             counts = purge_expired_conversations(days=days, dry_run=dry_run, batch_size=batch_size)
         except ValueError as error:
@@ -44,11 +37,3 @@ class Command(BaseCommand):
             self.stdout.write("CHATHISTORY['RETENTION_DAYS'] is not set: every conversation is kept.")
         verb = "Would delete" if dry_run else "Deleted"
         self.stdout.write(f"{verb} {describe(counts)}" + (f" (idle for {days} day(s) or more)." if days else "."))
-
-
-def describe(counts: dict[str, int]) -> str:
-    """``3 conversation(s), 120 message(s), 4 tool call(s) and 2 idempotency key(s)``."""
-    return (
-        f"{counts['conversations']:,} conversation(s), {counts['messages']:,} message(s), "
-        f"{counts['tool_calls']:,} tool call(s) and {counts['idempotency_keys']:,} idempotency key(s)"
-    )
